@@ -1,0 +1,1 @@
+"""Quarterly social-media benchmark pipeline (Dagster + DuckDB + dbt)."""
