@@ -1,0 +1,94 @@
+{#- The ten posts with the highest interaction of each panel and run period
+    (METRICS.md "Top posts"). The order is total, so the same data always
+    gives the same ten posts in the same order. -#}
+with
+
+members as (
+
+    select * from {{ ref('int_panel_members_resolved') }}
+
+),
+
+counted_posts as (
+
+    select * from {{ ref('int_counted_posts_enriched') }}
+
+),
+
+posts as (
+
+    select * from {{ ref('stg_landing__posts') }}
+
+),
+
+member_posts as (
+
+    select
+        members.period_kind,
+        members.period,
+        members.panel,
+        members.handle,
+        members.display_name,
+        counted_posts.platform,
+        counted_posts.post_id,
+        counted_posts.published_at,
+        counted_posts.post_type,
+        counted_posts.likes,
+        counted_posts.comments,
+        counted_posts.reposts,
+        counted_posts.quotes,
+        counted_posts.reactions,
+        counted_posts.followers_at_publish,
+        counted_posts.post_interaction
+    from members
+    inner join counted_posts
+        on members.platform = counted_posts.platform
+        and members.handle = counted_posts.handle
+        and counted_posts.published_date between members.period_start and members.period_end
+    where members.is_run_period
+        and counted_posts.post_interaction is not null
+
+),
+
+top_ten as (
+
+    select
+        *,
+        row_number() over (
+            partition by period_kind, period, panel
+            order by post_interaction desc, reactions desc, published_at asc, post_id asc
+        ) as rank
+    from member_posts
+    qualify rank <= 10
+
+),
+
+with_text as (
+
+    select
+        top_ten.period_kind,
+        top_ten.period,
+        top_ten.panel,
+        top_ten.rank,
+        top_ten.handle,
+        top_ten.display_name,
+        top_ten.post_id,
+        top_ten.published_at,
+        top_ten.post_type,
+        posts.text,
+        posts.permalink,
+        top_ten.likes,
+        top_ten.comments,
+        top_ten.reposts,
+        top_ten.quotes,
+        top_ten.reactions,
+        top_ten.followers_at_publish,
+        top_ten.post_interaction
+    from top_ten
+    inner join posts
+        on top_ten.platform = posts.platform
+        and top_ten.post_id = posts.post_id
+
+)
+
+select * from with_text
