@@ -1,0 +1,248 @@
+"""`bts`: run the Dagster definitions in-process for the quarters asked (MARTS.md, "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import settings
+from .quarters import Quarter, quarter_range
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _say(message: str) -> None:
+    print(f"[bts] {message}", file=sys.stderr, flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bts",
+        description="Quarterly social-media benchmark: ingest the landing exports, build the marts, "
+        "check them, publish analytics.duckdb and write the reports.",
+        epilog="Environment: BTS_LANDING_DIR, BTS_WAREHOUSE_DIR, BTS_TIMEZONE, BTS_FIRST_QUARTER, "
+        "BTS_LANGUAGE, DAGSTER_HOME (runs then show in the Dagster UI).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="ingest, transform, check, publish and report quarters",
+        description="Run the whole pipeline for the quarters asked, as one Dagster run per contiguous range. "
+        "Exit status 0 when everything succeeded; 1 with the rejected files and failed checks named otherwise.",
+    )
+    which = run.add_mutually_exclusive_group(required=True)
+    which.add_argument("--quarter", action="append", metavar="YYYY-Qn", help="a quarter to run (repeatable)")
+    which.add_argument("--from", dest="first", metavar="YYYY-Qn", help="first quarter of a range (with --to)")
+    which.add_argument("--all", action="store_true", help="every quarter that has posts in the landing directory")
+    run.add_argument("--to", dest="last", metavar="YYYY-Qn", help="last quarter of a range (with --from)")
+
+    generate = commands.add_parser(
+        "generate",
+        help="write a synthetic landing directory (the demo data, or N posts for benchmarks)",
+        description="Write a deterministic synthetic landing directory.",
+    )
+    generate.add_argument("--out", required=True, type=Path, help="the directory to write (created; must be empty)")
+    generate.add_argument("--demo", action="store_true", help="the bundled demo panels of DEMO.md (2022-Q1 to 2023-Q4)")
+    generate.add_argument("--posts", type=int, help="number of posts (scale data)")
+    generate.add_argument("--accounts", type=int, default=300, help="number of accounts (scale data; default 300)")
+    generate.add_argument("--seed", type=int, help="random seed (the same seed gives the same bytes)")
+
+    commands.add_parser("parse-dbt", help="write dbt's manifest (done by `make install`)")
+    return parser
+
+
+def resolve_quarters(args: argparse.Namespace) -> list[Quarter]:
+    if args.quarter:
+        return sorted({Quarter.parse(label) for label in args.quarter})
+    if args.first:
+        if not args.last:
+            raise ValueError("--from needs --to")
+        return quarter_range(Quarter.parse(args.first), Quarter.parse(args.last))
+    if args.last:
+        raise ValueError("--to needs --from")
+    return _quarters_with_data()
+
+
+def _quarters_with_data() -> list[Quarter]:
+    """Every quarter from the first to the last post in the landing directory (after synchronising it)."""
+    from .ingestion.loader import sync_landing
+    from .warehouse import working_connection
+
+    _say(f"reading {settings.landing_dir()} to find the quarters that have data")
+    with working_connection() as conn:
+        sync_landing(
+            conn,
+            settings.landing_dir(),
+            settings.warehouse_dir() / "tmp",
+            settings.timezone_name(),
+            settings.run_date(),
+            log=lambda message: None,
+        )
+        first, last = conn.execute(
+            "select min(cast(timezone(?, published_at) as date)), max(cast(timezone(?, published_at) as date)) from raw.posts",
+            [settings.timezone_name(), settings.timezone_name()],
+        ).fetchone()
+    if first is None:
+        raise ValueError(f"no post in {settings.landing_dir()}: nothing to run")
+    last_complete = Quarter.containing(settings.run_date()).previous()
+    return quarter_range(Quarter.containing(first), min(Quarter.containing(last), last_complete))
+
+
+def contiguous_ranges(quarters: list[Quarter]) -> list[list[Quarter]]:
+    ranges: list[list[Quarter]] = []
+    for quarter in quarters:
+        if ranges and ranges[-1][-1].next() == quarter:
+            ranges[-1].append(quarter)
+        else:
+            ranges.append([quarter])
+    return ranges
+
+
+def _check_partition_bounds(quarters: list[Quarter]) -> None:
+    """Partitions start at BTS_FIRST_QUARTER; when it is not set, start them at the earliest quarter asked."""
+    if not os.environ.get("BTS_FIRST_QUARTER"):
+        first = min(quarters[0], Quarter.parse(settings.DEFAULT_FIRST_QUARTER))
+        os.environ["BTS_FIRST_QUARTER"] = first.label
+    first_partition = Quarter.parse(settings.first_quarter())
+    if quarters[0] < first_partition:
+        raise ValueError(f"{quarters[0]} is before BTS_FIRST_QUARTER={first_partition}, where the partitions start")
+    last_complete = Quarter.containing(settings.run_date()).previous()
+    if quarters[-1] > last_complete:
+        raise ValueError(f"{quarters[-1]} is not complete yet (the last complete quarter is {last_complete})")
+
+
+class _ProgressHandler(logging.Handler):
+    """One line per step start, success, failure, and per check result."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        if event is None:
+            if record.levelno >= logging.WARNING:
+                _say(f"  {step}: {meta.get('orig_message') or record.getMessage()}")
+            return
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            self.started[step] = time.monotonic()
+            _say(f"step {step} started")
+        elif kind == "STEP_SUCCESS":
+            _say(f"step {step} done in {time.monotonic() - self.started.get(step, time.monotonic()):.1f} s")
+        elif kind == "STEP_FAILURE":
+            _say(f"step {step} FAILED")
+        elif kind == "STEP_SKIPPED":
+            _say(f"step {step} skipped (an upstream step or blocking check failed)")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            if not data.passed:
+                _say(f"check {data.asset_key.to_user_string()}:{data.check_name} FAILED")
+
+
+def _progress_logger():
+    import dagster as dg
+
+    @dg.logger(description="Progress lines for the bts command.")
+    def progress(_init_context):
+        logger = logging.getLogger("bts.progress")
+        logger.setLevel(logging.DEBUG)
+        logger.handlers = [_ProgressHandler()]
+        logger.propagate = False
+        return logger
+
+    return progress
+
+
+def run_quarters(quarters: list[Quarter]) -> int:
+    _check_partition_bounds(quarters)
+    os.environ.update(settings.dbt_environment())
+    import dagster as dg
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from .definitions import defs
+    from .run_summary import describe_failures
+    from .warehouse import warehouse_lock
+
+    job = defs.get_job_def("quarterly_pipeline")
+    job = job.with_logger_defs({"progress": _progress_logger()}) if hasattr(job, "with_logger_defs") else job
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    if os.environ.get("DAGSTER_HOME"):
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    failed = False
+    with warehouse_lock(announce=_say):
+        for span in contiguous_ranges(quarters):
+            label = span[0].label if len(span) == 1 else f"{span[0]} to {span[-1]}"
+            _say(f"running {label} (landing: {settings.landing_dir()}, warehouse: {settings.warehouse_dir()})")
+            started = time.monotonic()
+            result = job.execute_in_process(
+                instance=instance,
+                tags={
+                    ASSET_PARTITION_RANGE_START_TAG: span[0].partition_key,
+                    ASSET_PARTITION_RANGE_END_TAG: span[-1].partition_key,
+                },
+                run_config={"loggers": {"progress": {}}},
+                raise_on_error=False,
+            )
+            problems = describe_failures(result)
+            if result.success and not problems:
+                _say(f"{label}: succeeded in {time.monotonic() - started:.1f} s")
+            else:
+                failed = True
+                _say(f"{label}: FAILED")
+                for line in problems:
+                    print(line, file=sys.stderr)
+    if not failed:
+        _say(f"analysts' database: {settings.analytics_db_path()}")
+        _say(f"reports: {settings.reports_dir()}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "parse-dbt":
+            from .transformation.dbt_assets import parse_dbt_project
+
+            parse_dbt_project()
+            return EXIT_OK
+        if args.command == "generate":
+            return _generate(args)
+        quarters = resolve_quarters(args)
+        return run_quarters(quarters)
+    except ValueError as error:
+        _say(f"error: {error}")
+        return EXIT_USAGE
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from . import generate
+
+    if args.demo == (args.posts is not None):
+        raise ValueError("give either --demo or --posts N")
+    out = args.out.resolve()
+    if out.exists() and any(out.iterdir()):
+        raise ValueError(f"{out} is not empty; generate into a new directory")
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    if args.demo:
+        written = generate.write_demo_landing(out, **({"seed": args.seed} if args.seed is not None else {}))
+        _say(f"wrote {len(written)} files to {out} in {time.monotonic() - started:.1f} s")
+    else:
+        summary = generate.write_scale_landing(
+            out, posts=args.posts, accounts=args.accounts, **({"seed": args.seed} if args.seed is not None else {})
+        )
+        _say(f"wrote {summary} to {out} in {time.monotonic() - started:.1f} s")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

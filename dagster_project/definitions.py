@@ -1,0 +1,26 @@
+"""The one entry point: every asset, check, job, schedule and sensor of the pipeline.
+
+`dagster dev` (pyproject's [tool.dagster]) and `bts` load this module.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from .ingestion.assets import landing_files
+from .partitions import quarterly_partitions
+from .publication.assets import analytics_database
+from .transformation.dbt_assets import bts_dbt_models, dbt_resource
+
+quarterly_pipeline = dg.define_asset_job(
+    "quarterly_pipeline",
+    selection=dg.AssetSelection.all(),
+    partitions_def=quarterly_partitions(),
+    description="Ingest, transform, check, publish and report the selected quarters (one run for a range).",
+)
+
+defs = dg.Definitions(
+    assets=[landing_files, bts_dbt_models, analytics_database],
+    jobs=[quarterly_pipeline],
+    resources={"dbt": dbt_resource()},
+)

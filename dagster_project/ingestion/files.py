@@ -1,0 +1,268 @@
+"""Landing files as bytes: discovery, content hash, encoding and header detection.
+
+Everything here streams the file in fixed-size chunks, so memory does not grow
+with the file; the per-byte work (hashing, UTF-8 validation, counting line
+ends) is done by C code on whole chunks, never per row in Python.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import dataclasses
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+
+CHUNK_SIZE = 1 << 20
+HEADER_PEEK_BYTES = 1 << 16
+
+# A valid UTF-8 multi-byte sequence. A Windows-1252 French text practically
+# never contains one, so finding one in a file that is not valid UTF-8 means
+# a damaged UTF-8 file, not a Windows-1252 one.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# Bytes above 0x7F that Windows-1252 text written by a spreadsheet plausibly
+# holds: letters, typographic quotes and dashes, €, no-break space, « », °.
+# Anything else (undefined bytes, control-like or symbol bytes) is not guessed.
+_CP1252_PLAUSIBLE = bytes([0x80, 0x85, 0x8C, 0x91, 0x92, 0x93, 0x94, 0x96, 0x97, 0x9C, 0xA0, 0xAB, 0xB0, 0xBB]) + bytes(
+    b for b in range(0xC0, 0x100) if b not in (0xD7, 0xF7, 0xFE, 0xFF)
+)
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_NOT_PLAUSIBLE_CP1252 = bytes(b for b in _HIGH_BYTES if b not in _CP1252_PLAUSIBLE)
+
+
+class LandingFileError(Exception):
+    """A landing file that cannot be read completely: rejected whole."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, column: str | None = None):
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = [self.path]
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+@dataclasses.dataclass(frozen=True)
+class LandingEntry:
+    """A regular file under the landing directory, as listed by a scan."""
+
+    relative_path: str
+    absolute_path: Path
+    size_bytes: int
+    mtime_ns: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanResult:
+    entries: list[LandingEntry]
+    skipped: list[str]  # human-readable notes: links not followed, non-CSV files
+
+
+def scan_landing(landing_dir: Path) -> ScanResult:
+    """Every `*.csv` file under the landing directory, sorted by path.
+
+    Symbolic links are never followed (a link could point outside the landing
+    directory, or loop); hidden files and folders are the user's tools' own.
+    """
+    if not landing_dir.is_dir():
+        raise FileNotFoundError(f"landing directory not found: {landing_dir}")
+    entries: list[LandingEntry] = []
+    skipped: list[str] = []
+    for root, dirs, files in os.walk(landing_dir, followlinks=False):
+        root_path = Path(root)
+        for name in sorted(dirs):
+            if (root_path / name).is_symlink():
+                skipped.append(f"{(root_path / name).relative_to(landing_dir)}: symbolic link to a folder, not followed")
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (root_path / d).is_symlink())
+        for name in sorted(files):
+            path = root_path / name
+            relative = path.relative_to(landing_dir).as_posix()
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                skipped.append(f"{relative}: symbolic link, not followed")
+                continue
+            if not name.lower().endswith(".csv"):
+                skipped.append(f"{relative}: not a .csv file, ignored")
+                continue
+            stat = path.stat()
+            entries.append(LandingEntry(relative, path, stat.st_size, stat.st_mtime_ns))
+    entries.sort(key=lambda entry: entry.relative_path)
+    return ScanResult(entries, skipped)
+
+
+@dataclasses.dataclass(frozen=True)
+class FileInspection:
+    """What one streaming pass over a file's bytes tells."""
+
+    content_hash: str
+    size_bytes: int
+    encoding: str  # utf-8, utf-8-sig, utf-16, cp1252
+    line_feeds: int
+    has_carriage_returns: bool
+
+
+def hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def inspect_file(entry: LandingEntry) -> FileInspection:
+    """Hash the file and detect its encoding in one pass; raise LandingFileError if undecodable."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    offset = 0
+    first_invalid: int | None = None
+    nul_offset: int | None = None
+    line_feeds = 0
+    carriage_returns = False
+    has_utf8_multibyte = False
+    implausible_offset: int | None = None
+    head = b""
+    with entry.absolute_path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+            if not head:
+                head = chunk[:4]
+            line_feeds += chunk.count(b"\n")
+            carriage_returns = carriage_returns or b"\r" in chunk
+            if nul_offset is None and b"\x00" in chunk:
+                nul_offset = offset + chunk.index(b"\x00")
+            if first_invalid is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    first_invalid = offset + error.start
+            if not has_utf8_multibyte and _UTF8_MULTIBYTE.search(chunk):
+                has_utf8_multibyte = True
+            if implausible_offset is None:
+                stripped = chunk.translate(None, _CP1252_PLAUSIBLE + bytes(range(0x80)))
+                if stripped:
+                    implausible_offset = offset + chunk.index(stripped[:1])
+            offset += len(chunk)
+    if first_invalid is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            first_invalid = offset - 1
+
+    relative = entry.relative_path
+    if offset == 0:
+        raise LandingFileError(relative, "the file is empty (expected a header row and data rows)", line=1)
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
+    elif nul_offset is not None:
+        line = _line_at(entry.absolute_path, nul_offset)
+        raise LandingFileError(
+            relative,
+            "NUL byte found: binary data, or UTF-16 text without a byte-order mark "
+            "(expected UTF-8, UTF-16 with a BOM or Windows-1252 text)",
+            line=line,
+        )
+    elif head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+        if first_invalid is not None:
+            _raise_undecodable(entry, first_invalid, "UTF-8 (it starts with a UTF-8 byte-order mark)")
+    elif first_invalid is None:
+        encoding = "utf-8"
+    elif not has_utf8_multibyte and implausible_offset is None:
+        encoding = "cp1252"
+    else:
+        bad = first_invalid if has_utf8_multibyte or implausible_offset is None else implausible_offset
+        _raise_undecodable(entry, bad, "UTF-8, UTF-16 with a byte-order mark, or Windows-1252 text")
+    return FileInspection(digest.hexdigest(), offset, encoding, line_feeds, carriage_returns)
+
+
+def _line_at(path: Path, byte_offset: int) -> int:
+    line = 1
+    remaining = byte_offset
+    with path.open("rb") as handle:
+        while remaining > 0 and (chunk := handle.read(min(CHUNK_SIZE, remaining))):
+            line += chunk.count(b"\n")
+            remaining -= len(chunk)
+    return line
+
+
+def _raise_undecodable(entry: LandingEntry, byte_offset: int, expected: str) -> None:
+    with entry.absolute_path.open("rb") as handle:
+        handle.seek(byte_offset)
+        byte = handle.read(1)
+    raise LandingFileError(
+        entry.relative_path,
+        f"undecodable byte 0x{byte.hex().upper()} at byte offset {byte_offset} (expected {expected})",
+        line=_line_at(entry.absolute_path, byte_offset),
+    )
+
+
+def write_utf8_copy(source: Path, encoding: str, target: Path, normalise_line_ends: bool) -> None:
+    """Stream `source` into `target` as UTF-8 (no BOM), optionally with every CRLF/CR made LF."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    pending_cr = False
+    with source.open("rb") as reader, target.open("w", encoding="utf-8", newline="") as writer:
+        while True:
+            chunk = reader.read(CHUNK_SIZE)
+            text = decoder.decode(chunk, final=not chunk)
+            if normalise_line_ends:
+                if pending_cr:
+                    text = "\r" + text
+                pending_cr = bool(chunk) and text.endswith("\r")
+                if pending_cr:
+                    text = text[:-1]
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            writer.write(text.lstrip("\ufeff") if writer.tell() == 0 else text)
+            if not chunk:
+                break
+
+
+@dataclasses.dataclass(frozen=True)
+class Header:
+    columns: list[str]
+    delimiter: str
+
+
+def read_header_candidates(readable_path: Path) -> list[Header]:
+    """The header row split by `,` and by `;`, most fields first: the caller keeps the one that names a format."""
+    with readable_path.open("rb") as handle:
+        head = handle.read(HEADER_PEEK_BYTES)
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    candidates = []
+    for delimiter in (",", ";"):
+        try:
+            row = next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True))
+        except (StopIteration, csv.Error):
+            continue
+        candidates.append(Header([name.strip().strip("\ufeff") for name in row], delimiter))
+    candidates.sort(key=lambda header: -len(header.columns))
+    return candidates
+
+
+def locate_csv_structure_error(readable_path: Path, delimiter: str, expected_fields: int) -> tuple[int, str] | None:
+    """Find the physical line of the first malformed record (only called after DuckDB refused the file).
+
+    Python's csv module is used here because it counts physical lines; this runs
+    once per rejected file, on the error path only.
+    """
+    with readable_path.open("r", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+        record_start = 1
+        try:
+            for row in reader:
+                if reader.line_num > 1 and len(row) != expected_fields and row:
+                    return record_start, f"expected {expected_fields} fields, found {len(row)}"
+                record_start = reader.line_num + 1
+        except csv.Error as error:
+            return record_start, f"malformed quoting ({error}); a quoted field is not closed"
+    return None

@@ -1,0 +1,575 @@
+"""Synchronise the raw tables of the working database with the landing directory.
+
+LANDING.md sections 4 and 5: a file is identified by its content hash; the same
+bytes are never loaded twice; a changed file replaces what it loaded; a
+deleted file's rows leave; a file that cannot be read completely is rejected
+whole (its earlier version, if any, stays loaded) and named in the report.
+
+Each file is loaded in its own transaction: DuckDB reads the CSV (explicit
+dialect, every column as text), the typed rows are validated column-wise in
+SQL, and only a file without a single bad value is inserted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from . import files as landing_files
+from .files import FileInspection, LandingEntry, LandingFileError
+from .formats import (
+    ACCOUNTS,
+    ALL_FORMATS,
+    DATA_FORMATS,
+    EARLIEST_DATE,
+    LandingFormat,
+    closest_format,
+    likes_column,
+    missing_columns,
+    quote_identifier,
+    recognise,
+)
+
+ACCOUNTS_FILE = "accounts.csv"
+MAX_RECORD_BYTES = 64 << 20  # one record (a post with its text) may be long; 64 MiB is far past any real post
+
+RAW_DDL = """
+create schema if not exists raw;
+create table if not exists raw.accounts (
+    panel varchar, platform varchar, handle varchar, company varchar, display_name varchar,
+    account_type varchar, member_from date, member_to date,
+    file_hash varchar not null, file_path varchar not null, line_number bigint not null
+);
+create table if not exists raw.posts (
+    platform varchar, handle varchar, post_id varchar, published_at timestamptz, post_type varchar, text varchar,
+    likes bigint, comments bigint, reposts bigint, quotes bigint, impressions bigint, permalink varchar,
+    source_format varchar,
+    file_hash varchar not null, file_path varchar not null, line_number bigint not null
+);
+create table if not exists raw.follower_snapshots (
+    platform varchar, handle varchar, snapshot_date date, followers bigint, following bigint,
+    file_hash varchar not null, file_path varchar not null, line_number bigint not null
+);
+create table if not exists raw.landing_files (
+    file_hash varchar primary key, format varchar not null, raw_table varchar not null,
+    rows_read bigint not null, first_path varchar not null, loaded_at timestamptz not null, timezone varchar not null
+);
+create table if not exists raw.landing_paths (
+    path varchar primary key, size_bytes bigint not null, mtime_ns bigint not null,
+    file_hash varchar not null, loaded_hash varchar
+);
+create table if not exists raw.landing_rejections (
+    path varchar not null, file_hash varchar, line_number bigint, column_name varchar, message varchar not null,
+    rejected_at timestamptz not null
+);
+"""
+
+RAW_TABLES = ("accounts", "posts", "follower_snapshots")
+
+
+@dataclasses.dataclass
+class FileOutcome:
+    path: str
+    file_hash: str | None
+    format: str | None
+    rows: int
+    status: str  # loaded, unchanged, rejected
+
+
+@dataclasses.dataclass
+class SyncReport:
+    outcomes: list[FileOutcome]
+    rejections: list[LandingFileError]
+    removed_paths: list[str]
+    notes: list[str]
+
+    @property
+    def loaded(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == "loaded"]
+
+    def summary(self) -> str:
+        counts = {status: sum(1 for o in self.outcomes if o.status == status) for status in ("loaded", "unchanged", "rejected")}
+        rows = sum(o.rows for o in self.loaded)
+        return (
+            f"{counts['loaded']} file(s) loaded ({rows} rows), {counts['unchanged']} unchanged, "
+            f"{counts['rejected']} rejected, {len(self.removed_paths)} removed"
+        )
+
+
+def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(RAW_DDL)
+
+
+def sync_landing(
+    conn: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    scratch_dir: Path,
+    timezone: str,
+    run_date: dt.date,
+    log: Callable[[str], None] = print,
+) -> SyncReport:
+    """Bring the raw tables in line with the landing directory; never raises for a bad file."""
+    ensure_raw_schema(conn)
+    conn.execute("set TimeZone = 'UTC'")
+    conn.execute("set variable bts_timezone = ?", [timezone])
+    if scratch_dir.exists():
+        shutil.rmtree(scratch_dir)
+    scratch_dir.mkdir(parents=True)
+
+    scan = landing_files.scan_landing(landing_dir)
+    notes = list(scan.skipped)
+    known = {
+        row[0]: row[1:]
+        for row in conn.execute("select path, size_bytes, mtime_ns, file_hash, loaded_hash from raw.landing_paths").fetchall()
+    }
+    loaded_hashes = {
+        row[0]: row[1] for row in conn.execute("select file_hash, timezone from raw.landing_files").fetchall()
+    }
+    outcomes: list[FileOutcome] = []
+    rejections: list[LandingFileError] = []
+
+    if not any(entry.relative_path == ACCOUNTS_FILE for entry in scan.entries):
+        rejections.append(LandingFileError(ACCOUNTS_FILE, f"missing: every landing directory needs {ACCOUNTS_FILE} at its root (the panels)"))
+
+    for entry in scan.entries:
+        previous = known.get(entry.relative_path)
+        previous_loaded_hash = previous[3] if previous else None
+        inspection: FileInspection | None = None
+        try:
+            if previous and previous[0] == entry.size_bytes and previous[1] == entry.mtime_ns:
+                file_hash = previous[2]
+            else:
+                inspection = landing_files.inspect_file(entry)
+                file_hash = inspection.content_hash
+            if file_hash in loaded_hashes and loaded_hashes[file_hash] == timezone:
+                _register_path(conn, entry, file_hash, file_hash)
+                outcomes.append(FileOutcome(entry.relative_path, file_hash, None, 0, "unchanged"))
+                continue
+            if inspection is None:
+                inspection = landing_files.inspect_file(entry)
+                file_hash = inspection.content_hash
+            fmt, rows = _load_file(conn, entry, inspection, previous_loaded_hash, scratch_dir, timezone, run_date)
+            loaded_hashes[file_hash] = timezone
+            outcomes.append(FileOutcome(entry.relative_path, file_hash, fmt.name, rows, "loaded"))
+            log(f"loaded {entry.relative_path}: {rows} rows ({fmt.name})")
+        except LandingFileError as error:
+            rejections.append(error)
+            current_hash = inspection.content_hash if inspection else None
+            if current_hash is None:
+                current_hash = _safe_hash(entry)
+            _register_path(conn, entry, current_hash, previous_loaded_hash)
+            outcomes.append(FileOutcome(entry.relative_path, current_hash, None, 0, "rejected"))
+            log(f"REJECTED {error.describe()}")
+
+    present = {entry.relative_path for entry in scan.entries}
+    removed = sorted(path for path in known if path not in present)
+    _forget_removed(conn, removed)
+    _record_rejections(conn, rejections)
+    shutil.rmtree(scratch_dir, ignore_errors=True)
+    report = SyncReport(outcomes, rejections, removed, notes)
+    log(report.summary())
+    return report
+
+
+def _safe_hash(entry: LandingEntry) -> str:
+    try:
+        return landing_files.hash_file(entry.absolute_path)
+    except OSError:
+        return ""
+
+
+def _register_path(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, file_hash: str, loaded_hash: str | None) -> None:
+    conn.execute(
+        "insert or replace into raw.landing_paths values (?, ?, ?, ?, ?)",
+        [entry.relative_path, entry.size_bytes, entry.mtime_ns, file_hash, loaded_hash],
+    )
+
+
+def _forget_removed(conn: duckdb.DuckDBPyConnection, removed: list[str]) -> None:
+    """Drop deleted paths, then every row whose content no current path holds any more."""
+    conn.execute("begin transaction")
+    try:
+        for path in removed:
+            conn.execute("delete from raw.landing_paths where path = ?", [path])
+        _collect_garbage(conn)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+
+
+def _collect_garbage(conn: duckdb.DuckDBPyConnection) -> None:
+    orphan_filter = "file_hash not in (select loaded_hash from raw.landing_paths where loaded_hash is not null)"
+    for table in RAW_TABLES:
+        conn.execute(f"delete from raw.{table} where {orphan_filter}")
+    conn.execute(f"delete from raw.landing_files where {orphan_filter}")
+    # Rows name the first path holding their bytes; if that copy went away, name the one that is left.
+    stale = conn.execute(
+        """
+        select files.file_hash, min(paths.path)
+        from raw.landing_files as files
+        inner join raw.landing_paths as paths on paths.loaded_hash = files.file_hash
+        group by files.file_hash, files.first_path
+        having bool_and(paths.path <> files.first_path)
+        """
+    ).fetchall()
+    for file_hash, path in stale:
+        for table in RAW_TABLES:
+            conn.execute(f"update raw.{table} set file_path = ? where file_hash = ?", [path, file_hash])
+        conn.execute("update raw.landing_files set first_path = ? where file_hash = ?", [path, file_hash])
+
+
+def _record_rejections(conn: duckdb.DuckDBPyConnection, rejections: list[LandingFileError]) -> None:
+    conn.execute("begin transaction")
+    conn.execute("delete from raw.landing_rejections")
+    for error in rejections:
+        file_hash = conn.execute("select file_hash from raw.landing_paths where path = ?", [error.path]).fetchone()
+        conn.execute(
+            "insert into raw.landing_rejections values (?, ?, ?, ?, ?, now())",
+            [error.path, file_hash[0] if file_hash else None, error.line, error.column, error.describe()],
+        )
+    conn.execute("commit")
+
+
+# --- one file -------------------------------------------------------------------------------
+
+
+def _readable_copy(entry: LandingEntry, inspection: FileInspection, scratch_dir: Path, normalise: bool) -> Path:
+    """The path DuckDB reads: the file itself when it is UTF-8, else a streamed UTF-8 copy in the scratch folder."""
+    if inspection.encoding in ("utf-8", "utf-8-sig") and not normalise:
+        return entry.absolute_path
+    target = scratch_dir / f"{inspection.content_hash}{'-lf' if normalise else ''}.csv"
+    if not target.exists():
+        try:
+            landing_files.write_utf8_copy(entry.absolute_path, inspection.encoding, target, normalise)
+        except UnicodeDecodeError as error:
+            raise LandingFileError(entry.relative_path, f"undecodable {inspection.encoding} text ({error.reason})") from None
+    return target
+
+
+def _choose_format(entry: LandingEntry, readable: Path) -> tuple[LandingFormat, list[str], str]:
+    candidates = landing_files.read_header_candidates(readable)
+    allowed = ALL_FORMATS if entry.relative_path == ACCOUNTS_FILE else DATA_FORMATS
+    for header in candidates:
+        fmt = recognise(header.columns, allowed)
+        if fmt is not None:
+            break
+    else:
+        for header in candidates:
+            if entry.relative_path != ACCOUNTS_FILE and recognise(header.columns, (ACCOUNTS,)):
+                raise LandingFileError(entry.relative_path, f"an accounts header is only read from {ACCOUNTS_FILE} at the landing root", line=1)
+            near = closest_format(header.columns, allowed)
+            if near is not None:
+                fmt, lacking = near
+                raise LandingFileError(
+                    entry.relative_path,
+                    f"header looks like the {fmt.description} but lacks the column(s): {', '.join(lacking)}",
+                    line=1,
+                )
+        shown = candidates[0].columns[:8] if candidates else []
+        expected = "; ".join(fmt.description for fmt in allowed)
+        raise LandingFileError(
+            entry.relative_path,
+            f"unrecognised header {shown!r}: expected one of: {expected}",
+            line=1,
+        )
+    if entry.relative_path == ACCOUNTS_FILE and fmt is not ACCOUNTS:
+        raise LandingFileError(entry.relative_path, f"expected the header of {ACCOUNTS.description}", line=1)
+    lacking = missing_columns(fmt, header.columns)
+    if lacking:
+        raise LandingFileError(entry.relative_path, f"missing required column(s) for the {fmt.description}: {', '.join(lacking)}", line=1)
+    return fmt, header.columns, header.delimiter
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for index, name in enumerate(header):
+        base = name or f"column{index + 1}"
+        count = seen.get(base.lower(), 0)
+        seen[base.lower()] = count + 1
+        names.append(base if count == 0 else f"{base}__{count + 1}")
+    return names
+
+
+_DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
+
+
+def _stage_csv(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, readable: Path, names: list[str], delimiter: str) -> None:
+    conn.execute("drop table if exists staged")
+    conn.execute(
+        """
+        create temp table staged as
+        select * from read_csv(
+            $path, delim = $delim, quote = '"', escape = '"', header = true, auto_detect = false,
+            columns = $columns, strict_mode = true, null_padding = false,
+            max_line_size = $max_line, buffer_size = $buffer
+        )
+        """,
+        {
+            "path": str(readable),
+            "delim": delimiter,
+            "columns": {name: "VARCHAR" for name in names},
+            "max_line": MAX_RECORD_BYTES,
+            "buffer": 2 * MAX_RECORD_BYTES,
+        },
+    )
+
+
+def _load_file(
+    conn: duckdb.DuckDBPyConnection,
+    entry: LandingEntry,
+    inspection: FileInspection,
+    previous_loaded_hash: str | None,
+    scratch_dir: Path,
+    timezone: str,
+    run_date: dt.date,
+) -> tuple[LandingFormat, int]:
+    readable = _readable_copy(entry, inspection, scratch_dir, normalise=False)
+    fmt, header, delimiter = _choose_format(entry, readable)
+    names = _unique_names(header)
+    # Staging and typing happen in connection-local temp tables, outside the
+    # transaction; only the replacement of the raw rows is transactional.
+    try:
+        try:
+            _stage_csv(conn, entry, readable, names, delimiter)
+        except duckdb.Error as first_error:
+            if not inspection.has_carriage_returns:
+                _raise_structure_error(entry, readable, delimiter, len(names), first_error)
+            # Line ends mixed within one file (CRLF rows with LF rows): read a copy with LF everywhere.
+            readable = _readable_copy(entry, inspection, scratch_dir, normalise=True)
+            try:
+                _stage_csv(conn, entry, readable, names, delimiter)
+            except duckdb.Error as error:
+                _raise_structure_error(entry, readable, delimiter, len(names), error)
+        rows = _type_and_validate(conn, entry, fmt, names, header, run_date)
+        if fmt.table == "posts":
+            _check_post_owners(conn, entry, previous_loaded_hash)
+        if fmt is ACCOUNTS:
+            _check_accounts(conn, entry)
+        conn.execute("begin transaction")
+        try:
+            _replace_rows(conn, entry, fmt, inspection.content_hash, previous_loaded_hash, rows, timezone)
+            after = entry.absolute_path.stat()
+            if after.st_size != entry.size_bytes or after.st_mtime_ns != entry.mtime_ns or after.st_size != inspection.size_bytes:
+                raise LandingFileError(entry.relative_path, "the file changed while it was being read; it will be read again at the next run")
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+    finally:
+        conn.execute("drop table if exists staged")
+        conn.execute("drop table if exists typed")
+    return fmt, rows
+
+
+def _raise_structure_error(entry: LandingEntry, readable: Path, delimiter: str, fields: int, error: duckdb.Error) -> None:
+    located = landing_files.locate_csv_structure_error(readable, delimiter, fields)
+    if located is not None:
+        line, problem = located
+        raise LandingFileError(entry.relative_path, problem, line=line) from None
+    match = _DUCKDB_LINE.search(str(error))
+    first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+    raise LandingFileError(
+        entry.relative_path,
+        f"not a readable CSV file ({first_line})",
+        line=int(match.group(1)) if match else None,
+    ) from None
+
+
+def _type_and_validate(
+    conn: duckdb.DuckDBPyConnection,
+    entry: LandingEntry,
+    fmt: LandingFormat,
+    names: list[str],
+    header: list[str],
+    run_date: dt.date,
+) -> int:
+    """Create temp table `typed` (raw columns + line_number); raise on the first invalid value."""
+    columns = likes_column(fmt.resolve(names))
+    quoted = [quote_identifier(name) for name in names]
+    newline_sum = " + ".join(f"coalesce(length({q}) - length(replace({q}, chr(10), '')), 0)" for q in quoted)
+    embedded = conn.execute(f"select coalesce(sum({newline_sum}), 0) from staged").fetchone()[0]
+    if embedded:
+        line_sql = f"2 + coalesce(sum({newline_sum}) over (order by rowid rows between unbounded preceding and 1 preceding), 0) + rowid"
+    else:
+        line_sql = "2 + rowid"
+
+    selects = [f"{field.sql(columns)} as {field.name}" for field in fmt.fields]
+    checks = []
+    for index, field in enumerate(fmt.fields):
+        if field.expected is None:
+            continue
+        valid = field.invalid_unless(columns) if field.invalid_unless else f"({field.sql(columns)}) is not null"
+        source = columns.get(field.source.lower()) if field.source else None
+        raw_value = source if source else "null"
+        selects.append(f"not ({valid}) as __invalid_{index}")
+        checks.append((index, field, raw_value))
+    conn.execute(
+        f"create temp table typed as select {line_sql} as line_number, {', '.join(selects)}, "
+        + ", ".join(f"{raw} as __raw_{index}" for index, _field, raw in checks)
+        + " from staged"
+        if checks
+        else f"create temp table typed as select {line_sql} as line_number, {', '.join(selects)} from staged"
+    )
+    rows = conn.execute("select count(*) from typed").fetchone()[0]
+    if checks:
+        first_bad = conn.execute(
+            "select " + ", ".join(f"min(line_number) filter (where __invalid_{index})" for index, _f, _r in checks) + " from typed"
+        ).fetchone()
+        failures = [(line, check) for line, check in zip(first_bad, checks) if line is not None]
+        if failures:
+            line, (index, field, _raw) = min(failures, key=lambda failure: failure[0])
+            value = conn.execute(f"select __raw_{index} from typed where line_number = ?", [line]).fetchone()[0]
+            total = conn.execute(f"select count(*) from typed where __invalid_{index}").fetchone()[0]
+            more = f" ({total - 1} more such value(s) in this column)" if total > 1 else ""
+            raise LandingFileError(
+                entry.relative_path,
+                f"expected {field.expected}, found {_shown(value)}{more}",
+                line=line,
+                column=field.source,
+            )
+    _check_date_range(conn, entry, fmt, run_date)
+    return rows
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "an empty value"
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _check_date_range(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, fmt: LandingFormat, run_date: dt.date) -> None:
+    date_field = {"posts": "published_at", "follower_snapshots": "snapshot_date"}.get(fmt.table)
+    if date_field is None:
+        return
+    local_date = (
+        "cast(timezone(getvariable('bts_timezone'), published_at) as date)" if date_field == "published_at" else "snapshot_date"
+    )
+    bad = conn.execute(
+        f"select line_number, {local_date} from typed where {local_date} < cast(? as date) or {local_date} > ? "
+        "order by line_number limit 1",
+        [EARLIEST_DATE, run_date],
+    ).fetchone()
+    if bad:
+        source = next(field.source for field in fmt.fields if field.name == date_field)
+        raise LandingFileError(
+            entry.relative_path,
+            f"expected a date between {EARLIEST_DATE} and the run's date {run_date.isoformat()}, found {bad[1].isoformat()}",
+            line=bad[0],
+            column=source,
+        )
+
+
+def _check_post_owners(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, previous_loaded_hash: str | None) -> None:
+    """The same (platform, post_id) under two handles is an error naming both files (LANDING.md section 4)."""
+    inside = conn.execute(
+        """
+        select first.line_number, second.line_number, first.post_id, first.handle, second.handle
+        from typed as first
+        inner join typed as second
+            on first.platform = second.platform and first.post_id = second.post_id and first.handle < second.handle
+        order by second.line_number
+        limit 1
+        """
+    ).fetchone()
+    if inside:
+        raise LandingFileError(
+            entry.relative_path,
+            f"post {inside[2]} appears under two handles in this file: {inside[3]!r} (line {inside[0]}) and {inside[4]!r}",
+            line=inside[1],
+        )
+    other = conn.execute(
+        """
+        select typed.line_number, typed.post_id, typed.handle, posts.handle, posts.file_path, posts.line_number
+        from typed
+        inner join raw.posts as posts
+            on posts.platform = typed.platform and posts.post_id = typed.post_id and posts.handle <> typed.handle
+        where posts.file_hash is distinct from ?
+        order by typed.line_number
+        limit 1
+        """,
+        [previous_loaded_hash],
+    ).fetchone()
+    if other:
+        raise LandingFileError(
+            entry.relative_path,
+            f"post {other[1]} is under handle {other[2]!r} here but under {other[3]!r} in {other[4]} (line {other[5]}); "
+            "the same post cannot belong to two accounts",
+            line=other[0],
+        )
+
+
+def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> None:
+    duplicate = conn.execute(
+        """
+        select max(line_number), panel, platform, handle
+        from typed group by panel, platform, handle having count(*) > 1
+        order by 1 limit 1
+        """
+    ).fetchone()
+    if duplicate:
+        raise LandingFileError(
+            entry.relative_path,
+            f"account {duplicate[3]!r} ({duplicate[2]}) is listed twice in panel {duplicate[1]!r}",
+            line=duplicate[0],
+        )
+    mixed = conn.execute(
+        """
+        select panel, string_agg(distinct platform, ' and ' order by platform), max(line_number)
+        from typed group by panel having count(distinct platform) > 1 limit 1
+        """
+    ).fetchone()
+    if mixed:
+        raise LandingFileError(entry.relative_path, f"panel {mixed[0]!r} mixes platforms ({mixed[1]}); a panel is on one platform", line=mixed[2], column="platform")
+    reversed_dates = conn.execute("select line_number from typed where member_to < member_from order by 1 limit 1").fetchone()
+    if reversed_dates:
+        raise LandingFileError(entry.relative_path, "member_to is before member_from", line=reversed_dates[0], column="member_to")
+
+
+def _replace_rows(
+    conn: duckdb.DuckDBPyConnection,
+    entry: LandingEntry,
+    fmt: LandingFormat,
+    file_hash: str,
+    previous_loaded_hash: str | None,
+    rows: int,
+    timezone: str,
+) -> None:
+    if previous_loaded_hash and previous_loaded_hash != file_hash:
+        still_used = conn.execute(
+            "select count(*) from raw.landing_paths where loaded_hash = ? and path <> ?",
+            [previous_loaded_hash, entry.relative_path],
+        ).fetchone()[0]
+        if not still_used:
+            for table in RAW_TABLES:
+                conn.execute(f"delete from raw.{table} where file_hash = ?", [previous_loaded_hash])
+            conn.execute("delete from raw.landing_files where file_hash = ?", [previous_loaded_hash])
+    # A timezone change reloads the same bytes: drop what they loaded under the old zone.
+    for table in RAW_TABLES:
+        conn.execute(f"delete from raw.{table} where file_hash = ?", [file_hash])
+    conn.execute("delete from raw.landing_files where file_hash = ?", [file_hash])
+
+    field_names = [field.name for field in fmt.fields]
+    extra = ", source_format" if fmt.table == "posts" else ""
+    extra_value = ", $format" if fmt.table == "posts" else ""
+    conn.execute(
+        f"insert into raw.{fmt.table} ({', '.join(field_names)}{extra}, file_hash, file_path, line_number) "
+        f"select {', '.join(field_names)}{extra_value}, $hash, $path, line_number from typed",
+        {"hash": file_hash, "path": entry.relative_path, **({"format": fmt.name} if extra else {})},
+    )
+    conn.execute(
+        "insert into raw.landing_files values (?, ?, ?, ?, ?, now(), ?)",
+        [file_hash, fmt.name, fmt.table, rows, entry.relative_path, timezone],
+    )
+    conn.execute(
+        "insert or replace into raw.landing_paths values (?, ?, ?, ?, ?)",
+        [entry.relative_path, entry.size_bytes, entry.mtime_ns, file_hash, file_hash],
+    )

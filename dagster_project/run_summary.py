@@ -1,0 +1,40 @@
+"""What a finished run tells its user: every failed step and every failed check, with its figures."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+
+def _metadata_lines(metadata: dict) -> list[str]:
+    lines = []
+    for key, value in metadata.items():
+        shown = getattr(value, "value", value)
+        if isinstance(shown, str) and "\n" in shown:
+            lines.append(f"      {key}:")
+            lines.extend(f"        {line}" for line in shown.splitlines() if line.strip())
+        else:
+            lines.append(f"      {key}: {shown}")
+    return lines
+
+
+def describe_failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    lines: list[str] = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if evaluation.passed:
+                continue
+            severity = getattr(evaluation.severity, "value", evaluation.severity)
+            blocking = "blocking" if getattr(evaluation, "blocking", False) else str(severity).lower()
+            lines.append(f"  check failed ({blocking}): {evaluation.asset_key.to_user_string()} / {evaluation.check_name}")
+            if evaluation.description:
+                lines.append(f"      {evaluation.description}")
+            lines.extend(_metadata_lines(dict(evaluation.metadata)))
+        elif event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            message = error.message.strip() if error else "unknown error"
+            cause = error.cause.message.strip() if error and error.cause else ""
+            lines.append(f"  step failed: {event.step_key}: {message}")
+            if cause:
+                lines.append(f"      caused by: {cause[:2000]}")
+    return lines

@@ -1,0 +1,78 @@
+"""Access to the working DuckDB file, which has one writer at a time.
+
+Inside Dagster the pool `bts_duckdb` (dagster.yaml) serialises the steps of
+concurrent runs; across processes (two `bts run` at once, or `bts` beside the
+UI) an exclusive lock file under the warehouse does, and a second run waits
+for the first, saying so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from . import settings
+
+POOL = "bts_duckdb"
+_held = threading.local()
+
+
+def lock_path() -> Path:
+    return settings.warehouse_dir() / ".bts.lock"
+
+
+@contextlib.contextmanager
+def warehouse_lock(announce=lambda message: print(message, file=sys.stderr, flush=True)) -> Iterator[None]:
+    """Hold the warehouse's exclusive lock; re-entrant within a thread."""
+    depth = getattr(_held, "depth", 0)
+    if depth:
+        _held.depth = depth + 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
+    path = lock_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            announce(f"waiting for another run to finish (the warehouse {settings.warehouse_dir()} is locked by {holder})")
+            started = time.monotonic()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            announce(f"lock acquired after {time.monotonic() - started:.0f} s")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def working_connection(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the working database, closed on exit so dbt (another process) can open the file."""
+    path = settings.working_db_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warehouse_lock():
+        conn = duckdb.connect(str(path), read_only=read_only and path.exists())
+        try:
+            conn.execute("set TimeZone = 'UTC'")
+            yield conn
+        finally:
+            conn.close()
