@@ -402,6 +402,8 @@ def _type_and_validate(
         line_sql = "2 + rowid"
 
     selects = [f"{field.sql(columns)} as {field.name}" for field in fmt.fields]
+    repeats_header = " and ".join(f"{q} = {_sql_string(name)}" for q, name in zip(quoted[:4], names[:4]))
+    selects.append(f"coalesce({repeats_header}, false) as __repeats_header")
     checks = []
     for index, field in enumerate(fmt.fields):
         if field.expected is None:
@@ -419,6 +421,9 @@ def _type_and_validate(
         else f"create temp table typed as select {line_sql} as line_number, {', '.join(selects)} from staged"
     )
     rows = conn.execute("select count(*) from typed").fetchone()[0]
+    repeated = conn.execute("select min(line_number) from typed where __repeats_header").fetchone()[0]
+    if repeated is not None:
+        raise LandingFileError(entry.relative_path, "the header row is repeated here (two files pasted together?)", line=repeated)
     if checks:
         first_bad = conn.execute(
             "select " + ", ".join(f"min(line_number) filter (where __invalid_{index})" for index, _f, _r in checks) + " from typed"
@@ -437,6 +442,10 @@ def _type_and_validate(
             )
     _check_date_range(conn, entry, fmt, run_date)
     return rows
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _shown(value: object) -> str:

@@ -1,0 +1,362 @@
+"""Every landing format and variant of LANDING.md, the load semantics, and every rejection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.ingestion.loader import sync_landing
+
+RUN_DATE = dt.date(2026, 11, 26)
+ACCOUNTS = (
+    "panel,platform,handle,company,display_name,account_type,member_from,member_to\n"
+    "x_pharma_fr,x,sanofi,Sanofi,Sanofi,corporate,,\n"
+    "ig_corporate_fr,instagram,sanofifrance,Sanofi,Sanofi France,corporate,2023-01-01,\n"
+)
+CANONICAL_HEADER = "platform,handle,post_id,published_at,post_type,text,likes,comments,reposts,quotes,impressions,permalink\n"
+TWEET_ACTIVITY_HEADER = (
+    '"Tweet id","Tweet permalink","Tweet text","time","impressions","engagements","engagement rate","retweets",'
+    '"replies","{likes}","user profile clicks","url clicks","hashtag clicks","detail expands","permalink clicks",'
+    '"app opens","app installs","follows","email tweet","dial phone","media views","media engagements",'
+    '"promoted impressions","promoted engagements"\n'
+)
+
+
+def tweet_activity_row(tweet_id: str, handle: str, text: str, time: str, likes: str, retweets: str = "0.0", replies: str = "0.0") -> str:
+    fields = [tweet_id, f"https://twitter.com/{handle}/status/{tweet_id}", text, time, "100.0", "5.0", "0.05", retweets,
+              replies, likes, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "-", "-"]
+    return ",".join('"' + field.replace('"', '""') + '"' for field in fields) + "\n"
+
+
+class Landing:
+    """A landing directory and a working database, synchronised on demand."""
+
+    def __init__(self, root: Path):
+        self.dir = root / "landing"
+        self.dir.mkdir()
+        self.db = root / "bts.duckdb"
+        self.scratch = root / "scratch"
+        self.write("accounts.csv", ACCOUNTS)
+
+    def write(self, name: str, text: str | bytes, encoding: str = "utf-8") -> Path:
+        path = self.dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+        return path
+
+    def sync(self, timezone: str = "Europe/Paris"):
+        with duckdb.connect(str(self.db)) as conn:
+            return sync_landing(conn, self.dir, self.scratch, timezone, RUN_DATE, log=lambda message: None)
+
+    def query(self, sql: str, params=None):
+        with duckdb.connect(str(self.db), read_only=True) as conn:
+            conn.execute("set TimeZone = 'UTC'")
+            return conn.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def landing(tmp_path) -> Landing:
+    return Landing(tmp_path)
+
+
+def only_rejection(report):
+    assert len(report.rejections) == 1, [error.describe() for error in report.rejections]
+    return report.rejections[0]
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+def test_canonical_posts_are_loaded_typed_with_lineage(landing):
+    landing.write(
+        "posts/canonical.csv",
+        CANONICAL_HEADER
+        + "x,Sanofi,1001,2023-12-31T23:30:00+00:00,post,Bonne année #RSE,10,2,3,1,500,https://x.com/sanofi/status/1001\n"
+        + "x,@sanofi,1002,2023-06-01 10:00:00,reply,@roche merci,,,,,,\n",
+    )
+    report = landing.sync()
+    assert not report.rejections
+    rows = landing.query(
+        "select handle, post_id, published_at, post_type, likes, comments, reposts, quotes, impressions, permalink, "
+        "source_format, file_path, line_number from raw.posts order by post_id"
+    )
+    utc = dt.timezone.utc
+    assert rows[0][:10] == ("sanofi", "1001", dt.datetime(2023, 12, 31, 23, 30, tzinfo=utc), "post", 10, 2, 3, 1, 500, "https://x.com/sanofi/status/1001")
+    # No offset: local time in Europe/Paris (UTC+2 in June); empty counts are 0.
+    assert rows[1][:10] == ("sanofi", "1002", dt.datetime(2023, 6, 1, 8, 0, tzinfo=utc), "reply", 0, 0, 0, 0, 0, None)
+    assert rows[0][10:] == ("canonical_posts", "posts/canonical.csv", 2)
+    assert rows[1][12] == 3
+
+
+def test_tweet_activity_export_with_favorites_and_line_breaks(landing):
+    landing.write(
+        "x/tweet_activity_metrics_sanofi.csv",
+        TWEET_ACTIVITY_HEADER.format(likes="favorites")
+        + tweet_activity_row("812369747765362688", "Sanofi", "Première ligne\nseconde ligne #santé", "2016-12-23 18:50 +0000", "7.0", "2.0", "1.0")
+        + tweet_activity_row("812369747765362689", "Sanofi", "RT @roche: un repost", "2016-12-24 08:00 +0000", "0.0")
+        + tweet_activity_row("812369747765362690", "Sanofi", "@msd merci", "2016-12-24 09:00 +0000", "1.0"),
+    )
+    report = landing.sync()
+    assert not report.rejections
+    rows = landing.query("select post_id, handle, post_type, likes, reposts, comments, quotes, impressions, line_number from raw.posts order by post_id")
+    assert rows == [
+        ("812369747765362688", "sanofi", "post", 7, 2, 1, 0, 100, 2),
+        ("812369747765362689", "sanofi", "repost", 0, 0, 0, 0, 100, 4),
+        ("812369747765362690", "sanofi", "reply", 1, 0, 0, 0, 100, 5),
+    ]
+
+
+def test_x_content_export_takes_the_instant_from_the_snowflake_id(landing):
+    instant = dt.datetime(2026, 7, 14, 9, 30, 15, 123000, tzinfo=dt.timezone.utc)
+    milliseconds = int(instant.timestamp() * 1000)
+    post_id = ((milliseconds - 1288834974657) << 22) | 4242
+    landing.write(
+        "x/account_analytics_content_2026.csv",
+        "Post id,Date,Post text,Post Link,Impressions,Likes,Engagements,Bookmarks,Shares,New follows,Replies,Reposts,"
+        "Profile visits,Detail Expands,URL Clicks,Hashtag Clicks,Permalink Clicks\n"
+        f'{post_id},"Tue, Jul 14, 2026",Texte,https://x.com/Sanofi/status/{post_id},"1,234",12,20,1,0,0,3,4,0,0,0,0,0\n',
+    )
+    report = landing.sync()
+    assert not report.rejections
+    assert landing.query("select post_id, handle, published_at, likes, comments, reposts, impressions from raw.posts") == [
+        (str(post_id), "sanofi", instant, 12, 3, 4, 1234)
+    ]
+
+
+def test_meta_business_suite_export_reads_local_month_first_times_and_thousands(landing):
+    landing.write(
+        "instagram/export.csv",
+        "Post ID,Account ID,Account username,Account name,Description,Duration (sec),Publish time,Permalink,Post type,"
+        "Data comment,Date,Views,Reach,Likes,Shares,Follows,Comments,Saves\n"
+        '17900000001,99,SanofiFrance,Sanofi France,"Une photo\navec deux lignes",0,09/15/2023 18:00,https://www.instagram.com/p/abc/,IG image,,Lifetime,"15,000",900,"1,024",3,0,12,4\n'
+        "17900000002,99,sanofifrance,Sanofi France,Une story,0,09/16/2023 08:05,https://www.instagram.com/p/def/,IG story,,Lifetime,10,9,1,0,0,0,0\n",
+    )
+    report = landing.sync()
+    assert not report.rejections
+    assert landing.query("select post_id, handle, published_at, post_type, likes, comments, reposts, impressions from raw.posts order by post_id") == [
+        ("17900000001", "sanofifrance", dt.datetime(2023, 9, 15, 16, 0, tzinfo=dt.timezone.utc), "image", 1024, 12, 0, 15000),
+        ("17900000002", "sanofifrance", dt.datetime(2023, 9, 16, 6, 5, tzinfo=dt.timezone.utc), "story", 1, 0, 0, 10),
+    ]
+
+
+def test_follower_snapshots_accept_both_date_forms_and_empty_following(landing):
+    landing.write("followers/a.csv", "platform,handle,date,followers,following\nx,Sanofi,2023-12-31,10 000,120\ninstagram,sanofifrance,31/12/2023,1\u202f408,\n")
+    report = landing.sync()
+    assert not report.rejections
+    assert landing.query("select platform, handle, snapshot_date, followers, following from raw.follower_snapshots order by platform") == [
+        ("instagram", "sanofifrance", dt.date(2023, 12, 31), 1408, None),
+        ("x", "sanofi", dt.date(2023, 12, 31), 10000, 120),
+    ]
+
+
+def test_accounts_are_loaded_with_membership_dates(landing):
+    assert not landing.sync().rejections
+    assert landing.query("select panel, platform, handle, account_type, member_from, member_to from raw.accounts order by panel") == [
+        ("ig_corporate_fr", "instagram", "sanofifrance", "corporate", dt.date(2023, 1, 1), None),
+        ("x_pharma_fr", "x", "sanofi", "corporate", None, None),
+    ]
+
+
+# --- French-spreadsheet variants ------------------------------------------------------------
+
+FRENCH_ROWS = [
+    "x;sanofi;2001;31/12/2023 23:30;post;Élan « solidaire » – 5 €;1 234;2;3;0;;",
+    "x;sanofi;2002;01/01/2024 00:15:30;post;\"Deux\r\nlignes; avec point-virgule\";5;0;0;0;10\u00a0000;",
+]
+
+
+@pytest.mark.parametrize(
+    "encoding, bom",
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("cp1252", b"")],
+    ids=["utf8", "utf8-bom", "utf16-bom", "windows-1252"],
+)
+def test_french_spreadsheet_variant_in_every_encoding(landing, encoding, bom):
+    text = CANONICAL_HEADER.replace(",", ";").replace("\n", "\r\n") + "\r\n".join(FRENCH_ROWS) + "\r\n"
+    landing.write("exports/fr.csv", bom + text.encode(encoding))
+    report = landing.sync()
+    assert not report.rejections, [error.describe() for error in report.rejections]
+    rows = landing.query("select post_id, published_at, text, likes, impressions, line_number from raw.posts order by post_id")
+    assert rows == [
+        ("2001", dt.datetime(2023, 12, 31, 22, 30, tzinfo=dt.timezone.utc), "Élan « solidaire » – 5 €", 1234, 0, 2),
+        ("2002", dt.datetime(2023, 12, 31, 23, 15, 30, tzinfo=dt.timezone.utc), "Deux\r\nlignes; avec point-virgule", 5, 10000, 3),
+    ]
+
+
+def test_narrow_no_break_space_thousands_in_utf8(landing):
+    landing.write("fr.csv", CANONICAL_HEADER + "instagram,sanofifrance,3001,2023-05-01 12:00,reel,x,\"12\u202f345\",0,0,0,,\n")
+    assert not landing.sync().rejections
+    assert landing.query("select likes from raw.posts") == [(12345,)]
+
+
+def test_mixed_line_ends_are_read(landing):
+    landing.write("mixed.csv", (CANONICAL_HEADER + "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,,\r\nx,sanofi,2,2023-05-02 12:00,post,b,2,0,0,0,,\n").encode())
+    assert not landing.sync().rejections
+    assert landing.query("select post_id, text, likes from raw.posts order by 1") == [("1", "a", 1), ("2", "b", 2)]
+
+
+def test_formula_like_text_is_kept_as_text(landing):
+    landing.write("f.csv", CANONICAL_HEADER + 'x,sanofi,1,2023-05-01 12:00,post,"=HYPERLINK(""http://evil"",""x"")",1,0,0,0,,\n')
+    assert not landing.sync().rejections
+    assert landing.query("select text from raw.posts") == [('=HYPERLINK("http://evil","x")',)]
+
+
+# --- load semantics --------------------------------------------------------------------------
+
+
+def test_a_second_run_loads_nothing_and_changes_nothing(landing):
+    landing.write("a.csv", CANONICAL_HEADER + "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,,\n")
+    first = landing.sync()
+    before = landing.query("select * from raw.posts")
+    second = landing.sync()
+    assert [o.status for o in first.outcomes] == ["loaded", "loaded"]
+    assert [o.status for o in second.outcomes] == ["unchanged", "unchanged"]
+    assert landing.query("select * from raw.posts") == before
+
+
+def test_the_same_bytes_under_two_names_are_loaded_once(landing):
+    content = CANONICAL_HEADER + "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,,\n"
+    landing.write("a.csv", content)
+    landing.write("copies/b.csv", content)
+    assert not landing.sync().rejections
+    assert landing.query("select count(*), min(file_path) from raw.posts") == [(1, "a.csv")]
+    (landing.dir / "a.csv").unlink()
+    landing.sync()
+    assert landing.query("select count(*), min(file_path) from raw.posts") == [(1, "copies/b.csv")]
+
+
+def test_a_changed_file_replaces_its_rows_and_a_deleted_file_leaves(landing):
+    path = landing.write("a.csv", CANONICAL_HEADER + "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,,\nx,sanofi,2,2023-05-01 13:00,post,b,1,0,0,0,,\n")
+    landing.sync()
+    path.write_text(CANONICAL_HEADER + "x,sanofi,1,2023-05-01 12:00,post,a,9,0,0,0,,\n")
+    os.utime(path, ns=(1, 1))
+    landing.sync()
+    assert landing.query("select post_id, likes from raw.posts") == [("1", 9)]
+    assert landing.query("select count(*) from raw.landing_files where raw_table = 'posts'") == [(1,)]
+    path.unlink()
+    report = landing.sync()
+    assert report.removed_paths == ["a.csv"]
+    assert landing.query("select count(*) from raw.posts") == [(0,)]
+
+
+def test_a_bad_new_version_keeps_the_previous_version_loaded(landing):
+    path = landing.write("a.csv", CANONICAL_HEADER + "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,,\n")
+    landing.sync()
+    path.write_text(CANONICAL_HEADER + "x,sanofi,1,2023-05-01 12:00,post,a,-4,0,0,0,,\n")
+    report = landing.sync()
+    assert only_rejection(report).path == "a.csv"
+    assert landing.query("select likes from raw.posts") == [(1,)]
+    assert landing.query("select path, column_name, line_number from raw.landing_rejections") == [("a.csv", "likes", 2)]
+
+
+def test_the_timezone_decides_the_local_time_of_naive_timestamps(landing):
+    landing.write("a.csv", CANONICAL_HEADER + "x,sanofi,1,2023-12-31 23:30:00,post,a,1,0,0,0,,\n")
+    landing.sync(timezone="UTC")
+    assert landing.query("select published_at from raw.posts") == [(dt.datetime(2023, 12, 31, 23, 30, tzinfo=dt.timezone.utc),)]
+    landing.sync(timezone="Europe/Paris")
+    assert landing.query("select published_at from raw.posts") == [(dt.datetime(2023, 12, 31, 22, 30, tzinfo=dt.timezone.utc),)]
+
+
+# --- rejections (LANDING.md section 5) -------------------------------------------------------
+
+GOOD_ROW = "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,,\n"
+
+
+@pytest.mark.parametrize(
+    "content, line, column, fragment",
+    [
+        ("id,name\n1,a\n", 1, None, "unrecognised header"),
+        ("platform,handle,post_id,published_at,post_type,text,comments,reposts,quotes\nx,a,1,2023-01-01 10:00,post,t,0,0,0\n", 1, None, "missing required column(s) for the canonical posts CSV"),
+        (CANONICAL_HEADER + GOOD_ROW + "x,sanofi,2,2023-05-01 12:00,post,a,beaucoup,0,0,0,,\n", 3, "likes", "expected a non-negative integer"),
+        (CANONICAL_HEADER + "x,sanofi,2,2023-05-01 12:00,post,a,1,-3,0,0,,\n", 2, "comments", "found '-3'"),
+        (CANONICAL_HEADER + "x,sanofi,2,2023-05-01 12:00,post,a,1.5,0,0,0,,\n", 2, "likes", "found '1.5'"),
+        (CANONICAL_HEADER + "x,sanofi,2,le 3 mai,post,a,1,0,0,0,,\n", 2, "published_at", "expected a date and time"),
+        (CANONICAL_HEADER + "x,sanofi,2,2005-01-01 12:00,post,a,1,0,0,0,,\n", 2, "published_at", "between 2006-03-21"),
+        (CANONICAL_HEADER + "x,sanofi,2,2027-01-01 12:00,post,a,1,0,0,0,,\n", 2, "published_at", "between 2006-03-21"),
+        (CANONICAL_HEADER + "x,sanofi,2,2023-05-01 12:00,tweet,a,1,0,0,0,,\n", 2, "post_type", "expected post, reply, quote or repost"),
+        (CANONICAL_HEADER + "tiktok,sanofi,2,2023-05-01 12:00,post,a,1,0,0,0,,\n", 2, "platform", "expected x or instagram"),
+        (CANONICAL_HEADER + GOOD_ROW + 'x,sanofi,2,2023-05-01 12:00,post,"never closed,1,0,0,0,,\n', 3, None, "not closed"),
+        (CANONICAL_HEADER + "x,sanofi,2,2023-05-01 12:00,post,a,1,0\n", 2, None, "expected 12 fields, found 8"),
+        ("", 1, None, "empty"),
+        (CANONICAL_HEADER + GOOD_ROW + CANONICAL_HEADER, 3, None, "header row is repeated"),
+    ],
+    ids=[
+        "unknown-header", "missing-column", "non-numeric-count", "negative-count", "fractional-count", "bad-date",
+        "date-too-early", "date-in-the-future", "unknown-post-type", "unknown-platform", "unclosed-quote",
+        "short-row", "empty-file", "header-repeated",
+    ],
+)
+def test_a_bad_file_is_rejected_whole_with_file_line_and_column(landing, content, line, column, fragment):
+    landing.write("good.csv", CANONICAL_HEADER + "x,sanofi,99,2023-05-01 12:00,post,ok,1,0,0,0,,\n")
+    landing.write("bad file.csv", content)
+    error = only_rejection(landing.sync())
+    assert error.path == "bad file.csv"
+    assert error.line == line
+    assert error.column == column
+    assert fragment in error.message
+    assert error.describe().startswith("bad file.csv, line ")
+    assert landing.query("select post_id from raw.posts") == [("99",)]
+    assert landing.query("select count(*) from raw.landing_files where first_path = 'bad file.csv'") == [(0,)]
+
+
+def test_undecodable_bytes_are_rejected_not_guessed(landing):
+    landing.write("broken.csv", (CANONICAL_HEADER + "x,sanofi,1,2023-05-01 12:00,post,Caf\u00e9 ").encode() + b"\xff\xfe\xfd" + b",1,0,0,0,,\n")
+    error = only_rejection(landing.sync())
+    assert error.line == 2 and "undecodable byte 0xFF" in error.message
+
+
+def test_utf16_without_bom_is_rejected(landing):
+    landing.write("u16.csv", (CANONICAL_HEADER + GOOD_ROW).encode("utf-16-le"))
+    error = only_rejection(landing.sync())
+    assert "NUL byte" in error.message and "UTF-16" in error.message
+
+
+def test_a_post_under_two_handles_is_rejected_naming_both_files(landing):
+    landing.write("a.csv", CANONICAL_HEADER + "x,sanofi,77,2023-05-01 12:00,post,a,1,0,0,0,,\n")
+    landing.write("b.csv", CANONICAL_HEADER + "x,roche,77,2023-05-01 12:00,post,a,1,0,0,0,,\n")
+    error = only_rejection(landing.sync())
+    assert error.path == "b.csv" and "a.csv" in error.message and "'roche'" in error.message
+
+
+def test_a_missing_accounts_file_is_reported(landing):
+    (landing.dir / "accounts.csv").unlink()
+    error = only_rejection(landing.sync())
+    assert error.path == "accounts.csv" and "missing" in error.message
+
+
+def test_an_accounts_file_listing_a_handle_twice_is_rejected(landing):
+    landing.write("accounts.csv", ACCOUNTS + "x_pharma_fr,x,Sanofi,Sanofi,Sanofi bis,corporate,,\n")
+    error = only_rejection(landing.sync())
+    assert error.line == 4 and "listed twice" in error.message
+
+
+def test_symbolic_links_are_not_followed_and_said_so(landing, tmp_path):
+    outside = tmp_path / "outside.csv"
+    outside.write_text(CANONICAL_HEADER + GOOD_ROW)
+    (landing.dir / "link.csv").symlink_to(outside)
+    report = landing.sync()
+    assert not report.rejections
+    assert any("link.csv: symbolic link, not followed" in note for note in report.notes)
+    assert landing.query("select count(*) from raw.posts") == [(0,)]
+
+
+def test_a_file_named_like_sql_is_just_a_file(landing):
+    landing.write("x'); drop table raw_posts; --.csv", CANONICAL_HEADER + GOOD_ROW)
+    assert not landing.sync().rejections
+    assert landing.query("select file_path from raw.posts") == [("x'); drop table raw_posts; --.csv",)]
+
+
+def test_a_ten_megabyte_text_field_loads(landing):
+    text = "é" * (5 << 20)
+    landing.write("long.csv", CANONICAL_HEADER + f"x,sanofi,1,2023-05-01 12:00,post,{text},1,0,0,0,,\n")
+    assert not landing.sync().rejections
+    assert landing.query("select length(text) from raw.posts") == [(5 << 20,)]
+
+
+def test_a_follower_count_of_ten_to_the_fifteen_is_exact(landing):
+    landing.write("f.csv", "platform,handle,date,followers,following\nx,sanofi,2023-12-31,1000000000000000,\n")
+    assert not landing.sync().rejections
+    assert landing.query("select followers from raw.follower_snapshots") == [(10**15,)]
