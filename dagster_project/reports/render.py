@@ -1,0 +1,112 @@
+"""A quarter's report, as `index.html` and `report.pdf`: the entry point the Dagster asset calls.
+
+The HTML is one self-contained file (CSS and SVG charts inline, no script,
+a Content-Security-Policy that forbids any fetch), so it opens offline from
+the disk. Both files are written beside each other under temporary names
+and renamed over the old ones, so a reader never opens a half-written report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from dagster_project import settings
+from dagster_project.quarters import Quarter
+from dagster_project.reports.marts import Marts
+from dagster_project.reports.pdf import pdf_bytes
+from dagster_project.reports.view import ReportView, RunInfo, build_report
+
+__all__ = ["ReportResult", "RunInfo", "render_quarter_report", "DEFINITIONS_PATH"]
+
+DEFINITIONS_PATH = settings.REPO_ROOT / "docs" / "metrics.md"
+HTML_NAME = "index.html"
+PDF_NAME = "report.pdf"
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    # Always on, whatever the file name: post texts and account names are data, never markup.
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportResult:
+    html_path: Path
+    pdf_path: Path
+    headline_markdown: str  # the headline figures of every panel, for the asset's Dagster metadata
+
+
+def render_quarter_report(
+    analytics_db: Path,
+    quarter: str,
+    out_dir: Path,
+    language: str = "fr",
+    run_info: RunInfo | None = None,
+) -> ReportResult:
+    """Writes the quarter's report (index.html and report.pdf) into out_dir and returns their paths.
+
+    `analytics_db` is a DuckDB file with the MARTS.md tables in schema `marts`;
+    `quarter` is `YYYY-Qn`. Earlier quarters and years are read from the same
+    tables where present; a missing one is left out, never an error.
+    """
+    parsed = Quarter.parse(quarter)
+    timezone = ZoneInfo(settings.timezone_name())
+    with Marts(Path(analytics_db)) as marts:
+        report = build_report(marts, parsed, language, run_info, DEFINITIONS_PATH, timezone)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path = _write_atomically(out_dir / HTML_NAME, html_text(report).encode("utf-8"))
+    pdf_path = _write_atomically(out_dir / PDF_NAME, pdf_bytes(report))
+    return ReportResult(html_path=html_path, pdf_path=pdf_path, headline_markdown=headline_markdown(report))
+
+
+def html_text(report: ReportView) -> str:
+    """The report as one self-contained HTML page."""
+    return _TEMPLATES.get_template("report.html.j2").render(report=report)
+
+
+def headline_markdown(report: ReportView) -> str:
+    """A Markdown table of the headline figures per panel, for the Dagster UI."""
+    if not report.panels:
+        return report.texts["no_panel"]
+    sections = [f"## {report.title}"]
+    for panel in report.panels:
+        header = panel.headline_columns
+        lines = [
+            f"### {_markdown_cell(panel.panel)} ({panel.platform_name})",
+            "",
+            "| " + " | ".join(_markdown_cell(column) for column in header) + " |",
+            "|" + "---|" * len(header),
+        ]
+        for row in panel.headline_rows:
+            cells = [row.label, *(cell.text for cell in row.cells)]
+            lines.append("| " + " | ".join(_markdown_cell(cell) for cell in cells) + " |")
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections) + "\n"
+
+
+def _markdown_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _write_atomically(path: Path, content: bytes) -> Path:
+    """Writes content to path through a temporary file in the same folder, renamed over it."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.chmod(temporary, 0o644)  # mkstemp creates it 0600; readers of the report are other users too
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
