@@ -9,12 +9,6 @@ account_periods as (
 
 ),
 
-account_metrics as (
-
-    select * from {{ ref('int_account_metrics_unpivoted') }}
-
-),
-
 run_account_periods as (
 
     select *
@@ -23,23 +17,7 @@ run_account_periods as (
 
 ),
 
-distributions as (
-
-    select
-        period_kind,
-        period,
-        panel,
-        metric,
-        count(value) as accounts,
-        avg(value) as mean_of_accounts,
-        median(value) as median_of_accounts
-    from account_metrics
-    where is_run_period
-    group by period_kind, period, panel, metric
-
-),
-
-panel_totals as (
+panel_aggregates as (
 
     select
         period_kind,
@@ -48,50 +26,57 @@ panel_totals as (
         -- a panel holds the accounts of one platform
         min(platform) as platform,
         any_value(days) as days,
-        sum(posts) as posts,
-        sum(likes) as likes,
-        sum(comments) as comments,
-        sum(reposts) as reposts,
-        sum(reactions) as reactions,
-        sum(followers_end) as followers_end,
+        {% for metric in panel_metrics() %}
+        count({{ metric }}) as {{ metric }}__accounts,
+        avg(cast({{ metric }} as double)) as {{ metric }}__mean,
+        median(cast({{ metric }} as double)) as {{ metric }}__median,
+        {% endfor %}
+        sum(posts) as total_posts,
+        sum(likes) as total_likes,
+        sum(comments) as total_comments,
+        sum(reposts) as total_reposts,
+        sum(reactions) as total_reactions,
+        sum(followers_end) as total_followers_end,
         -- growth is pooled over the members whose start and end are both known
         sum(followers_start) filter (
             where followers_start is not null and followers_end is not null
-        ) as followers_start_of_growth,
+        ) as growth_followers_start,
         sum(followers_end) filter (
             where followers_start is not null and followers_end is not null
-        ) as followers_end_of_growth
+        ) as growth_followers_end
     from run_account_periods
     group by period_kind, period, panel
 
 ),
 
-pooled as (
+with_pooled as (
 
     select
-        period_kind,
-        period,
-        panel,
-        platform,
-        cast(posts as double) as posts,
-        case when posts > 0 then cast(likes as double) / cast(posts as double) end as likes_per_post,
-        case when posts > 0 then cast(comments as double) / cast(posts as double) end as comments_per_post,
-        case when posts > 0 then cast(reposts as double) / cast(posts as double) end as reposts_per_post,
-        case when posts > 0 then cast(reactions as double) / cast(posts as double) end as reactions_per_post,
-        cast(posts as double) / days as posts_per_day,
-        cast(null as double) as post_interaction_rate,
-        cast(followers_end as double) as followers_end,
+        *,
+        cast(total_posts as double) as posts__pooled,
+        case when total_posts > 0 then cast(total_likes as double) / cast(total_posts as double) end
+            as likes_per_post__pooled,
+        case when total_posts > 0 then cast(total_comments as double) / cast(total_posts as double) end
+            as comments_per_post__pooled,
+        case when total_posts > 0 then cast(total_reposts as double) / cast(total_posts as double) end
+            as reposts_per_post__pooled,
+        case when total_posts > 0 then cast(total_reactions as double) / cast(total_posts as double) end
+            as reactions_per_post__pooled,
+        cast(total_posts as double) / days as posts_per_day__pooled,
+        -- a mean of daily rates has no panel-wide equivalent
+        cast(null as double) as post_interaction_rate__pooled,
+        cast(total_followers_end as double) as followers_end__pooled,
         case
-            when followers_start_of_growth > 0
-                then 100 * cast(followers_end_of_growth - followers_start_of_growth as double)
-                    / cast(followers_start_of_growth as double)
-        end as followers_growth_pct,
-        cast(null as double) as following_end
-    from panel_totals
+            when growth_followers_start > 0
+                then 100 * cast(growth_followers_end - growth_followers_start as double)
+                    / cast(growth_followers_start as double)
+        end as followers_growth_pct__pooled,
+        cast(null as double) as following_end__pooled
+    from panel_aggregates
 
 ),
 
-pooled_unpivoted as (
+panel_metrics as (
 
     {% for metric in panel_metrics() %}
     select
@@ -100,31 +85,13 @@ pooled_unpivoted as (
         panel,
         platform,
         '{{ metric }}' as metric,
-        {{ metric }} as pooled
-    from pooled
+        {{ metric }}__accounts as accounts,
+        {{ metric }}__mean as mean_of_accounts,
+        {{ metric }}__median as median_of_accounts,
+        {{ metric }}__pooled as pooled
+    from with_pooled
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
-
-),
-
-panel_metrics as (
-
-    select
-        pooled_unpivoted.period_kind,
-        pooled_unpivoted.period,
-        pooled_unpivoted.panel,
-        pooled_unpivoted.platform,
-        pooled_unpivoted.metric,
-        distributions.accounts,
-        distributions.mean_of_accounts,
-        distributions.median_of_accounts,
-        pooled_unpivoted.pooled
-    from pooled_unpivoted
-    inner join distributions
-        on pooled_unpivoted.period_kind = distributions.period_kind
-        and pooled_unpivoted.period = distributions.period
-        and pooled_unpivoted.panel = distributions.panel
-        and pooled_unpivoted.metric = distributions.metric
 
 )
 

@@ -85,7 +85,7 @@ with_text as (
         top_ten.followers_at_publish,
         top_ten.post_interaction
     from top_ten
-    inner join posts
+    left join posts
         on top_ten.platform = posts.platform
         and top_ten.post_id = posts.post_id
 

@@ -53,7 +53,9 @@ dated as (
         published_at,
         cast(timezone('{{ env_var("BTS_TIMEZONE", "Europe/Paris") }}', published_at) as date) as published_date,
         post_type,
-        post_type in ('post', 'reply', 'quote', 'image', 'carousel', 'video', 'reel') as is_counted,
+        -- a type counts only on its own platform (METRICS.md "Counted posts")
+        (platform = 'x' and post_type in ('post', 'reply', 'quote'))
+        or (platform = 'instagram' and post_type in ('image', 'carousel', 'video', 'reel')) as is_counted,
         text,
         likes,
         comments,
