@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "parse-dbt":
-            from .transformation.dbt_assets import parse_dbt_project
+            from .transformation.manifest import parse_dbt_project
 
             parse_dbt_project()
             return EXIT_OK

@@ -3,9 +3,6 @@
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,23 +12,9 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from .. import settings
 from ..partitions import quarterly_partitions, quarters_of_context
 from ..warehouse import POOL, warehouse_lock
+from .manifest import dbt_executable, ensure_manifest
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this Python, so the pipeline works without an activated venv."""
-    executable = Path(sys.executable).parent / "dbt"
-    return str(executable) if executable.exists() else "dbt"
-
-
-def parse_dbt_project() -> None:
-    """Write dbt's manifest, which the asset definitions are built from."""
-    subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR)],
-        check=True,
-        env={**os.environ, **settings.dbt_environment()},
-    )
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -50,20 +33,6 @@ class LayeredTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
 
-def _newest_dbt_source_mtime() -> float:
-    sources = [settings.DBT_PROJECT_DIR / "dbt_project.yml", settings.DBT_PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "macros", "tests"):
-        sources.extend(path for path in (settings.DBT_PROJECT_DIR / folder).rglob("*") if path.is_file())
-    return max(path.stat().st_mtime for path in sources if path.exists())
-
-
-def ensure_manifest() -> None:
-    """Parse the dbt project when its manifest is missing or older than a model, macro or test."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_dbt_source_mtime():
-        parse_dbt_project()
-
-
 def dbt_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     quarters = quarters_of_context(context)
     return {
@@ -73,7 +42,7 @@ def dbt_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     }
 
 
-ensure_manifest()
+ensure_manifest(dbt_project.manifest_path)
 
 
 @dbt_assets(
