@@ -201,6 +201,8 @@ def _write_posts(connection: duckdb.DuckDBPyConnection, rng: random.Random) -> N
                     text = MARKUP_TEXT
                 if (panel, quarter, rank) == (X_PANEL, "2023-Q4", 2):
                     permalink = "javascript:alert(2)"
+                if (panel, quarter, rank) == (IG_PANEL, "2023-Q4", 1):
+                    text = "Merci à toutes et à tous 🎉\nRendez-vous en 2024 ! #RSE"  # an emoji the PDF font lacks
                 connection.execute(
                     "insert into marts.fct_top_posts_quarter values (" + ", ".join("?" * 17) + ")",
                     (quarter, panel, rank, handle, name, f"{panel}-{quarter}-{rank}",
