@@ -71,8 +71,12 @@ def _account_row(panel, platform, handle, company, name, posts, days, rng, follo
     def per_post(total):
         return total / posts if posts else None
 
-    rate = None if not posts or not followers_end else round(reactions / posts / followers_end * rng.uniform(0.8, 1.2), 6)
-    growth = None if not followers_start or followers_end is None else 100 * (followers_end - followers_start) / followers_start
+    rate = None
+    if posts and followers_end:
+        rate = round(reactions / posts / followers_end * rng.uniform(0.8, 1.2), 6)
+    growth = None
+    if followers_start and followers_end is not None:
+        growth = 100 * (followers_end - followers_start) / followers_start
     return (panel, platform, handle, company, name, "company", posts, likes, comments, reposts, quotes, reactions,
             per_post(likes), per_post(comments), per_post(reposts), per_post(reactions), posts / days, rate,
             followers_start, followers_end, growth, rng.randint(50, 900))
@@ -83,8 +87,9 @@ def write_analytics_db(path: Path, with_landing_files: bool = False) -> Path:
     rng = random.Random(20231231)
     connection = duckdb.connect(str(path))
     connection.execute("create schema marts")
-    connection.execute(f"create table account_quarter (quarter varchar, period_start date, period_end date, {ACCOUNT_COLUMNS})")
-    connection.execute(f"create table account_year (year integer, period_start date, period_end date, {ACCOUNT_COLUMNS})")
+    for grain, period_type in (("quarter", "varchar"), ("year", "integer")):
+        connection.execute(f"create table account_{grain} ({grain} {period_type}, period_start date, "
+                           f"period_end date, {ACCOUNT_COLUMNS})")
     for (panel, platform), accounts in ACCOUNTS.items():
         for handle, company, name in accounts:
             base = rng.randint(300, 12000)
@@ -122,10 +127,11 @@ def write_analytics_db(path: Path, with_landing_files: bool = False) -> Path:
         from account_quarter
         group by all
     """)
-    for grain, period, days in (("quarter", "quarter", "(period_end - period_start + 1)"), ("year", "year", "(period_end - period_start + 1)")):
+    days = "(period_end - period_start + 1)"
+    for grain in ("quarter", "year"):
         connection.execute(f"create table marts.fct_account_{grain} as select * from account_{grain}")
         unpivot = " union all ".join(
-            f"select {period}, panel, platform, handle, display_name, '{metric}' as metric, {metric}::double as value, "
+            f"select {grain}, panel, platform, handle, display_name, '{metric}' as metric, {metric}::double as value, "
             f"period_start, period_end from account_{grain}"
             for metric in PANEL_METRICS
         )
@@ -133,13 +139,13 @@ def write_analytics_db(path: Path, with_landing_files: bool = False) -> Path:
         connection.execute(f"""
             create table marts.fct_panel_{grain} as
             with totals as (
-                select {period}, panel,
+                select {grain}, panel,
                     sum(posts) as posts, sum(likes) as likes, sum(comments) as comments, sum(reposts) as reposts,
                     sum(reactions) as reactions, sum(followers_end) as followers_end, any_value({days}) as days
                 from account_{grain} group by all
             )
             select
-                long.{period}, long.panel, any_value(long.platform) as platform, long.metric,
+                long.{grain}, long.panel, any_value(long.platform) as platform, long.metric,
                 count(long.value) as accounts, avg(long.value) as mean_of_accounts,
                 median(long.value) as median_of_accounts,
                 case long.metric
@@ -152,26 +158,28 @@ def write_analytics_db(path: Path, with_landing_files: bool = False) -> Path:
                     when 'followers_end' then any_value(totals.followers_end)
                 end as pooled
             from long_{grain} as long
-            inner join totals on totals.{period} = long.{period} and totals.panel = long.panel
-            group by long.{period}, long.panel, long.metric
+            inner join totals on totals.{grain} = long.{grain} and totals.panel = long.panel
+            group by long.{grain}, long.panel, long.metric
         """)
         previous = "'2023-Q' || (right(ranked.quarter, 1)::int - 1)" if grain == "quarter" else "ranked.year - 1"
         connection.execute(f"""
             create table marts.rank_account_{grain} as
             with ranked as (
-                select {period}, panel, metric, handle, display_name, value,
-                    rank() over (partition by {period}, panel, metric order by value desc) as rank
+                select {grain}, panel, metric, handle, display_name, value,
+                    rank() over (partition by {grain}, panel, metric order by value desc) as rank
                 from long_{grain} where value is not null
             )
             select ranked.*, earlier.rank as previous_rank
             from ranked
             left join ranked as earlier
-                on earlier.{period} = {previous} and earlier.panel = ranked.panel
+                on earlier.{grain} = {previous} and earlier.panel = ranked.panel
                 and earlier.metric = ranked.metric and earlier.handle = ranked.handle
         """)
     _write_posts(connection, rng)
     if with_landing_files:
-        connection.execute("create table marts.landing_files (path varchar, format varchar, rows bigint, loaded_at timestamptz)")
+        connection.execute(
+            "create table marts.landing_files (path varchar, format varchar, rows bigint, loaded_at timestamptz)"
+        )
         connection.execute("""insert into marts.landing_files values
             ('x/tweets_2023.csv', 'x_tweet_activity', 1234, '2024-01-05 09:30:00+00'),
             ('instagram/posts_2023.csv', 'instagram_posts', 321, '2024-01-05 09:31:00+00')""")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -134,12 +135,19 @@ def test_only_web_addresses_become_links(url, linked):
 
 def test_bar_lengths_are_proportional_to_the_largest_value():
     inputs = [charts.BarInput(name, value, str(value), "", "neutral") for name, value in
-              [("a", 4.0, ), ("b", 2.0), ("c", None), ("d", -1.0)]]
+              [("a", 4.0), ("b", 2.0), ("c", None), ("d", -1.0)]]
     chart = charts.bar_chart("t", "p", "m", "2023-Q4", inputs, "none")
     lengths = [bar.length for bar in chart.bars]
     assert lengths == [chart.bar_area_width, chart.bar_area_width / 2, 0.0, 0.0]
     assert [bar.y for bar in chart.bars] == sorted(bar.y for bar in chart.bars)
     assert chart.height > 3 * charts.ROW_HEIGHT
+
+
+def test_decimal_values_from_decimal_columns_are_charted_too():
+    inputs = [charts.BarInput("a", Decimal("0.25"), "", "", "neutral"), charts.BarInput("b", Decimal("0.5"), "", "", "")]
+    chart = charts.bar_chart("t", "p", "m", "2023", inputs, "")
+    assert [bar.length for bar in chart.bars] == [chart.bar_area_width / 2, chart.bar_area_width]
+    assert format_figure(Decimal("0.845"), "fr") == "0,85"
 
 
 def test_an_empty_chart_keeps_a_height_and_says_so():
@@ -166,7 +174,8 @@ def test_long_account_names_are_shortened_with_an_ellipsis():
 def test_markdown_blocks_keep_headings_lists_tables_and_code_as_text():
     blocks = parse_blocks(
         "# Metrics\n\nA **bold** rule with `code` and <b>tags</b>.\n\n"
-        "- one\n  continued\n- two\n\n| a | b |\n| --- | --- |\n| 1 | `x` |\n\n```\nselect 1\n```\n\n    indented code\n"
+        "- one\n  continued\n- two\n\n| a | b |\n| --- | --- |\n| 1 | `x` |\n\n"
+        "```\nselect 1\n```\n\n    indented code\n"
     )
     assert [block.kind for block in blocks] == ["heading", "paragraph", "list", "table", "code", "code"]
     assert blocks[0].level == 1

@@ -84,7 +84,8 @@ def test_the_html_fetches_nothing_and_runs_no_script(report_fr):
             assert attributes["href"].startswith("data:")
         if tag == "a":
             assert attributes["href"].startswith(("#", "https://", "http://")), attributes
-    policy = [attributes for tag, attributes in elements.tags if attributes.get("http-equiv") == "Content-Security-Policy"]
+    policy = [attributes for _, attributes in elements.tags
+              if attributes.get("http-equiv") == "Content-Security-Policy"]
     assert policy and "default-src 'none'" in policy[0]["content"]
 
 
@@ -199,8 +200,10 @@ def test_a_second_quarter_is_compared_with_the_first_only(analytics_db, tmp_path
 
 def test_the_definitions_appendix_is_read_from_docs_metrics_md(analytics_db, tmp_path, monkeypatch):
     definitions = tmp_path / "metrics.md"
-    definitions.write_text("# Metrics\n\n| metric | definition |\n| --- | --- |\n| `likes_per_post` | likes / n <i>x</i> |\n",
-                           encoding="utf-8")
+    definitions.write_text(
+        "# Metrics\n\n| metric | definition |\n| --- | --- |\n| `likes_per_post` | likes / n <i>x</i> |\n",
+        encoding="utf-8",
+    )
     monkeypatch.setattr(render, "DEFINITIONS_PATH", definitions)
     result = render_quarter_report(analytics_db, "2023-Q4", tmp_path / "out")
     page = result.html_path.read_text(encoding="utf-8")

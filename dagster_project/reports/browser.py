@@ -172,7 +172,8 @@ class HeadlessChromium:
                 ))
             elif method == "Runtime.exceptionThrown":
                 details = params.get("exceptionDetails", {})
-                visit.errors.append("exception: " + details.get("exception", {}).get("description", details.get("text", "")))
+                description = details.get("exception", {}).get("description", details.get("text", ""))
+                visit.errors.append(f"exception: {description}")
             elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
                 entry = params["entry"]
                 visit.errors.append(f"log: {entry.get('text')} {entry.get('url', '')}".strip())

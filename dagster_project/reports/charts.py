@@ -58,10 +58,6 @@ class BarChart:
     def height(self) -> int:
         return 2 * CHART_PADDING + max(len(self.bars), 1) * ROW_HEIGHT
 
-    @property
-    def kind(self) -> str:
-        return "bars"
-
 
 @dataclasses.dataclass(frozen=True)
 class Column:
@@ -88,10 +84,6 @@ class ColumnChart:
     height: int = COLUMN_CHART_HEIGHT
     baseline: int = COLUMN_CHART_HEIGHT - COLUMN_AREA_BOTTOM
 
-    @property
-    def kind(self) -> str:
-        return "columns"
-
 
 @dataclasses.dataclass(frozen=True)
 class BarInput:
@@ -111,11 +103,12 @@ def shorten(label: str, max_chars: int = LABEL_MAX_CHARS) -> str:
 
 def _scale(values: list[float | None], available: float) -> list[float]:
     """Lengths proportional to the values, the largest filling `available`; missing or negative values get 0."""
-    positive = [value for value in values if value is not None and value > 0]
-    largest = max(positive, default=0)
+    # float(): a DECIMAL column arrives as decimal.Decimal, which does not multiply with a float.
+    numbers = [float(value) if value is not None and value > 0 else 0.0 for value in values]
+    largest = max(numbers, default=0.0)
     if largest == 0:
         return [0.0 for _ in values]
-    return [round(available * value / largest, 1) if value is not None and value > 0 else 0.0 for value in values]
+    return [round(available * number / largest, 1) for number in numbers]
 
 
 def bar_chart(title: str, panel: str, metric: str, period: str, inputs: list[BarInput], empty_text: str) -> BarChart:

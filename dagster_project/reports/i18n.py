@@ -43,7 +43,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "posts_per_day_chart": "Contenus publiés par jour, ensemble du panel",
         "reactions_per_post_chart": "Réactions par post, ensemble du panel",
         "top_posts": "Top 3 contenus du trimestre",
-        "top_posts_note": "Classés par taux d’interactions du post (réactions / abonnés le jour de la publication).",
+        "top_posts_note": "Classés par taux d’interactions du post "
+                          "(réactions / abonnés le jour de la publication).",
         "published": "Publié le",
         "open_post": "Voir le post",
         "likes": "Likes",
@@ -201,15 +202,3 @@ def post_noun(platform: str, language: str) -> str:
 def metric_label(metric: str, platform: str, language: str) -> str:
     """"Likes par tweet": the name of a headline figure on this platform."""
     return METRIC_LABELS[language][metric].format(post=post_noun(platform, language))
-
-
-def metric_phrase(metric: str, platform: str, language: str, value: str) -> str:
-    """"2,7 likes par tweet": a formatted value said with its figure's name."""
-    return METRIC_PHRASES[language][metric].format(value=value, post=post_noun(platform, language))
-
-
-def join_words(items: list[str], language: str) -> str:
-    """"a, b et c" (fr), "a, b and c" (en)."""
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {TEXTS[language]['and']} {items[-1]}"

@@ -142,11 +142,6 @@ class PanelView:
     top_posts: list[TopPost]
     hashtags: list[HashtagRow]
 
-    @property
-    def charts(self) -> list[charts.BarChart | charts.ColumnChart]:
-        pairs = [chart for pair in self.rankings for chart in (pair.quarter_top, pair.year_ranking)]
-        return [*pairs, self.followers_chart, *self.activity_charts]
-
 
 @dataclasses.dataclass(frozen=True)
 class DataSection:
@@ -163,7 +158,6 @@ class ReportView:
     language: str
     quarter: str
     quarter_name: str
-    year: int
     title: str
     generated: str
     texts: dict[str, str]
@@ -208,7 +202,7 @@ def year_label(year: int, period_end: dt.date | None, language: str) -> str:
 
 
 def movement(rank: int, previous_rank: int | None, language: str) -> tuple[str, str]:
-    """The note beside a ranked bar and its tone: ("▲ 2", "up"), ("▼ 1", "down"), ("=", "same"), ("nouveau", "new")."""
+    """The note beside a ranked bar and its tone: ("▲ 2", "up"), ("▼ 1", "down"), ("=", "same"), ("new", "new")."""
     if previous_rank is None:
         return i18n.TEXTS[language]["new"], "new"
     if previous_rank > rank:
@@ -564,7 +558,6 @@ def build_report(marts: Marts, quarter: Quarter, language: str, run_info: RunInf
         language=language,
         quarter=quarter.label,
         quarter_name=quarter_name,
-        year=quarter.year,
         title=f"{texts['title']} — {quarter_name} & {quarter.year}",
         generated=_when(generated_at, timezone, language),
         texts=texts,
