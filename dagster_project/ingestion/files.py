@@ -23,14 +23,9 @@ HEADER_PEEK_BYTES = 1 << 16
 # never contains one, so finding one in a file that is not valid UTF-8 means
 # a damaged UTF-8 file, not a Windows-1252 one.
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-# Bytes above 0x7F that Windows-1252 text written by a spreadsheet plausibly
-# holds: letters, typographic quotes and dashes, €, no-break space, « », °.
-# Anything else (undefined bytes, control-like or symbol bytes) is not guessed.
-_CP1252_PLAUSIBLE = bytes([0x80, 0x85, 0x8C, 0x91, 0x92, 0x93, 0x94, 0x96, 0x97, 0x9C, 0xA0, 0xAB, 0xB0, 0xBB]) + bytes(
-    b for b in range(0xC0, 0x100) if b not in (0xD7, 0xF7, 0xFE, 0xFF)
-)
-_HIGH_BYTES = bytes(range(0x80, 0x100))
-_NOT_PLAUSIBLE_CP1252 = bytes(b for b in _HIGH_BYTES if b not in _CP1252_PLAUSIBLE)
+# Bytes that Windows-1252 leaves undefined: a file holding one is not Windows-1252 text.
+_CP1252_UNDEFINED = bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D])
+_CP1252_PLAUSIBLE = bytes(b for b in range(0x80, 0x100) if b not in _CP1252_UNDEFINED)
 
 
 class LandingFileError(Exception):
