@@ -54,10 +54,12 @@ ensure_manifest(dbt_project.manifest_path)
     pool=POOL,
 )
 def bts_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` for the run's quarters: models, their data tests and unit tests."""
+    """`dbt build` for the run's quarters: the models and their data tests."""
     os.environ.update(settings.dbt_environment())
     with warehouse_lock():
-        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(context))], context=context).stream()
+        # Unit tests check the SQL, not the data: `make test` runs them, a data run does not repeat them.
+        arguments = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars(context))]
+        yield from dbt.cli(arguments, context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:
