@@ -82,15 +82,18 @@ def _account_row(panel, platform, handle, company, name, posts, days, rng, follo
             followers_start, followers_end, growth, rng.randint(50, 900))
 
 
-def write_analytics_db(path: Path, with_landing_files: bool = False) -> Path:
-    """Writes the test marts to a new DuckDB file at path and returns it."""
+def write_analytics_db(path: Path, with_landing_files: bool = False, extra_x_accounts: int = 0) -> Path:
+    """Writes the test marts to a new DuckDB file at path and returns it; extra X accounts make a large panel."""
     rng = random.Random(20231231)
+    panels = {key: list(accounts) for key, accounts in ACCOUNTS.items()}
+    panels[(X_PANEL, "x")] += [(f"account{index:03d}", f"Company {index}", f"Company {index} France")
+                               for index in range(extra_x_accounts)]
     connection = duckdb.connect(str(path))
     connection.execute("create schema marts")
     for grain, period_type in (("quarter", "varchar"), ("year", "integer")):
         connection.execute(f"create table account_{grain} ({grain} {period_type}, period_start date, "
                            f"period_end date, {ACCOUNT_COLUMNS})")
-    for (panel, platform), accounts in ACCOUNTS.items():
+    for (panel, platform), accounts in panels.items():
         for handle, company, name in accounts:
             base = rng.randint(300, 12000)
             start_2022 = None if handle == NEW_ACCOUNT else int(base * 0.8)

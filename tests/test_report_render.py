@@ -225,6 +225,15 @@ def test_a_rerun_replaces_the_files(analytics_db, tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["index.html", "report.pdf"]
 
 
+def test_a_large_panels_ranking_runs_on_over_several_pdf_pages(tmp_path):
+    database = write_analytics_db(tmp_path / "analytics.duckdb", extra_x_accounts=60)
+    result = render_quarter_report(database, "2023-Q4", tmp_path / "out")
+    small = render_quarter_report(write_analytics_db(tmp_path / "small.duckdb"), "2023-Q4", tmp_path / "small")
+    pages = result.pdf_path.read_bytes().count(b"/Type /Page\n")
+    assert pages > small.pdf_path.read_bytes().count(b"/Type /Page\n") + 3
+    assert "66 comptes" in result.html_path.read_text(encoding="utf-8")
+
+
 def test_bad_arguments_are_named(analytics_db, tmp_path):
     with pytest.raises(ValueError, match="not a quarter"):
         render_quarter_report(analytics_db, "2023Q4", tmp_path)

@@ -76,7 +76,8 @@ class _ReportPDF(FPDF):
         self.set_text_color(*color)
         self.multi_cell(0, height, printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def heading(self, text: str, level: int) -> None:
+    def heading(self, text: str, level: int, keep_with: float = 0) -> None:
+        """A heading; `keep_with` mm of what follows must fit under it, or both go to the next page."""
         sizes = {1: 20, 2: 15, 3: 12.5, 4: 10.5}
         if level == 2:
             self.ensure_room(40)
@@ -87,8 +88,7 @@ class _ReportPDF(FPDF):
             self.cell(0, 9, printable(text), fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self.ln(2)
             return
-        # Keeps a heading with the start of what follows it (a chart pair is about 45 mm).
-        self.ensure_room(55 if level == 3 else 20)
+        self.ensure_room(max(keep_with + 12, 30 if level == 3 else 20))
         self.ln(2 if level > 3 else 3)
         self.text_line(text, size=sizes[level], style="B", color=INK if level < 4 else MUTED, height=6)
         if level == 3:
@@ -136,21 +136,46 @@ class _ReportPDF(FPDF):
     # Charts
 
     def chart_pair(self, pair: list[charts.BarChart | charts.ColumnChart]) -> None:
-        """Draws up to two charts side by side, each with its title above."""
-        height = max(chart.height for chart in pair) * PX + 7
+        """Draws up to two charts side by side, each with its title above; a chart taller than a page runs on."""
+        height = chart_pair_height(pair)
+        if height > self.page_break_trigger - self.t_margin:
+            for chart in pair:
+                self._long_bar_chart(chart)
+            return
         self.ensure_room(height)
         top = self.get_y()
         for index, chart in enumerate(pair):
             left = self.l_margin + index * (chart.width * PX + GUTTER)
-            self.set_xy(left, top)
-            self.set_font(FONT, "B", 8.5)
-            self.set_text_color(*INK)
-            self.cell(chart.width * PX, 5, printable(chart.title))
+            self._chart_title(chart, left, top)
             if isinstance(chart, charts.BarChart):
-                self._bar_chart(chart, left, top + 6)
+                if not chart.bars:
+                    self._text_at(left, top + 6, chart.width * PX, chart.row_height * PX, chart.empty_text, "C", 8,
+                                  MUTED, "I")
+                for bar in chart.bars:
+                    self._bar_row(chart, bar, left, top + 6 + bar.y * PX)
             else:
                 self._column_chart(chart, left, top + 6)
         self.set_xy(self.l_margin, top + height)
+
+    def _chart_title(self, chart: charts.BarChart | charts.ColumnChart, left: float, top: float) -> None:
+        self.set_xy(left, top)
+        self.set_font(FONT, "B", 8.5)
+        self.set_text_color(*INK)
+        self.cell(chart.width * PX, 5, printable(chart.title))
+
+    def _long_bar_chart(self, chart: charts.BarChart) -> None:
+        """A bar chart with more rows than a page holds (a large panel's ranking), continued page after page."""
+        row = chart.row_height * PX
+        self.ensure_room(6 + row)
+        self._chart_title(chart, self.l_margin, self.get_y())
+        y = self.get_y() + 6
+        for bar in chart.bars:
+            if y + row > self.page_break_trigger:
+                self.add_page()
+                y = self.t_margin
+            self._bar_row(chart, bar, self.l_margin, y)
+            y += row
+        self.set_xy(self.l_margin, y + 2)
 
     def _text_at(self, left: float, top: float, width: float, height: float, text: str, align: str,
                  size: float, color: tuple[int, int, int], style: str = "") -> None:
@@ -159,21 +184,16 @@ class _ReportPDF(FPDF):
         self.set_text_color(*color)
         self.cell(width, height, printable(text), align=align)
 
-    def _bar_chart(self, chart: charts.BarChart, left: float, top: float) -> None:
+    def _bar_row(self, chart: charts.BarChart, bar: charts.Bar, left: float, y: float) -> None:
         row = chart.row_height * PX
-        if not chart.bars:
-            self._text_at(left, top, chart.width * PX, row, chart.empty_text, "C", 8, MUTED, "I")
-        for bar in chart.bars:
-            y = top + bar.y * PX
-            self._text_at(left, y, (chart.label_width - 8) * PX, row, bar.label, "R", 7.5, INK)
-            self.set_fill_color(*ACCENT)
-            if bar.length > 0:
-                self.rect(left + chart.label_width * PX, y + (chart.row_height - chart.bar_height) / 2 * PX,
-                          bar.length * PX, chart.bar_height * PX, style="F")
-            self._text_at(left + (chart.label_width + bar.length + 4) * PX, y, 20, row, bar.value_text, "L", 7.5,
-                          INK)
-            self._text_at(left + (chart.width - charts.NOTE_WIDTH) * PX, y, (charts.NOTE_WIDTH - 4) * PX, row,
-                          bar.note, "R", 7, TONES.get(bar.tone, MUTED), "B")
+        self._text_at(left, y, (chart.label_width - 8) * PX, row, bar.label, "R", 7.5, INK)
+        self.set_fill_color(*ACCENT)
+        if bar.length > 0:
+            self.rect(left + chart.label_width * PX, y + (chart.row_height - chart.bar_height) / 2 * PX,
+                      bar.length * PX, chart.bar_height * PX, style="F")
+        self._text_at(left + (chart.label_width + bar.length + 4) * PX, y, 20, row, bar.value_text, "L", 7.5, INK)
+        self._text_at(left + (chart.width - charts.NOTE_WIDTH) * PX, y, (charts.NOTE_WIDTH - 4) * PX, row,
+                      bar.note, "R", 7, TONES.get(bar.tone, MUTED), "B")
 
     def _column_chart(self, chart: charts.ColumnChart, left: float, top: float) -> None:
         baseline = top + chart.baseline * PX
@@ -188,6 +208,11 @@ class _ReportPDF(FPDF):
                 self.rect(x, top + column.top * PX, width, column.height * PX, style="F")
             self._text_at(x - 4, top + column.top * PX - 5, width + 8, 4, column.value_text, "C", 7.5, INK, "B")
             self._text_at(x - 4, baseline + 1.5, width + 8, 4, column.label, "C", 7.5, INK)
+
+
+def chart_pair_height(pair: list[charts.BarChart | charts.ColumnChart]) -> float:
+    """The height in mm of charts drawn side by side, with their titles."""
+    return max(chart.height for chart in pair) * PX + 7
 
 
 def pdf_bytes(report: ReportView) -> bytes:
@@ -216,12 +241,13 @@ def pdf_bytes(report: ReportView) -> bytes:
                        col_widths=[label_width, *[other] * (len(panel.headline_columns) - 1)])
         pdf.text_line(texts["headline_note"], size=8, color=MUTED)
 
-        pdf.heading(texts["rankings"], 3)
+        first_pair = [panel.rankings[0].quarter_top, panel.rankings[0].year_ranking] if panel.rankings else []
+        pdf.heading(texts["rankings"], 3, keep_with=chart_pair_height(first_pair) + 5 if first_pair else 0)
         pdf.text_line(texts["movement_note"], size=8, color=MUTED)
         for pair in panel.rankings:
             pdf.chart_pair([pair.quarter_top, pair.year_ranking])
 
-        pdf.heading(texts["audience"], 3)
+        pdf.heading(texts["audience"], 3, keep_with=chart_pair_height([panel.followers_chart]))
         pdf.chart_pair([panel.followers_chart])
         pdf.data_table(
             panel.audience_columns,
@@ -232,7 +258,7 @@ def pdf_bytes(report: ReportView) -> bytes:
             left_columns=2,
         )
 
-        pdf.heading(texts["activity"], 3)
+        pdf.heading(texts["activity"], 3, keep_with=chart_pair_height(panel.activity_charts))
         pdf.chart_pair(panel.activity_charts)
 
         pdf.heading(texts["top_posts"], 3)
