@@ -78,7 +78,7 @@ class _ReportPDF(FPDF):
 
     def heading(self, text: str, level: int, keep_with: float = 0) -> None:
         """A heading; `keep_with` mm of what follows must fit under it, or both go to the next page."""
-        sizes = {1: 20, 2: 15, 3: 12.5, 4: 10.5}
+        sizes = {2: 15, 3: 12.5, 4: 10.5}
         if level == 2:
             self.ensure_room(40)
             self.ln(2)
