@@ -1,0 +1,84 @@
+"""The benchmark harness (benchmarks/run.py) at a tiny size: the three implementations agree and the JSON is complete."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = REPO_ROOT / "benchmarks"
+sys.path.insert(0, str(BENCH_DIR))
+
+import compare  # noqa: E402
+import run as bench  # noqa: E402
+
+REQUIRED_KEYS = ("posts", "pipeline_s", "floor_s", "pandas_s", "incremental_s", "peak_rss_mb", "machine")
+
+
+@pytest.mark.slow
+def test_bench_at_5000_posts_agrees_and_writes_every_key(tmp_path):
+    results_dir = tmp_path / "results"
+    readme = tmp_path / "README.md"
+    completed = subprocess.run(
+        [
+            sys.executable, str(BENCH_DIR / "run.py"), "--posts", "5000", "--accounts", "20",
+            "--data-dir", str(tmp_path / "data"), "--results-dir", str(results_dir), "--readme", str(readme),
+        ],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    latest, kept = sorted(results_dir.glob("*.json"), key=lambda path: len(path.name))
+    assert kept.name == latest.name.replace(".json", "-5000.json")  # a run at another N than 10 million keeps its own file
+    result = json.loads(latest.read_text())
+    for key in REQUIRED_KEYS:
+        assert result[key] is not None, key
+    assert result["posts"] == 5000
+    assert result["tables_agree"], result["differences"]
+    assert result["fct_account_quarter_rows"] > 0
+    assert result["machine"]["description"]
+    assert "| 5,000 |" in readme.read_text()
+
+
+def test_compare_tolerates_rounding_of_doubles_but_not_of_counts():
+    row = ("2023-Q4", None, None, "panel", "x", "handle") + (None,) * 19
+    rounded = list(row)
+    rounded[COLUMNS_INDEX["post_interaction_rate"]] = 0.1 + 0.2
+    exact = list(row)
+    exact[COLUMNS_INDEX["post_interaction_rate"]] = 0.3
+    assert compare.differences([tuple(rounded)], [tuple(exact)]) == []
+
+    more_posts = list(exact)
+    more_posts[COLUMNS_INDEX["posts"]] = 3
+    fewer_posts = list(exact)
+    fewer_posts[COLUMNS_INDEX["posts"]] = 2
+    assert compare.differences([tuple(more_posts)], [tuple(fewer_posts)])
+
+
+def test_compare_reports_missing_members_and_null_mismatches():
+    row = ("2023-Q4", None, None, "panel", "x", "handle") + (None,) * 19
+    other = ("2023-Q4", None, None, "panel", "x", "other") + (None,) * 19
+    assert any("only in the second" in line for line in compare.differences([row], [row, other]))
+    with_rate = list(row)
+    with_rate[COLUMNS_INDEX["post_interaction_rate"]] = 0.0
+    assert compare.differences([row], [tuple(with_rate)])
+
+
+def test_results_table_states_how_cost_grows():
+    def result(posts: int, pipeline_s: float) -> dict:
+        return {
+            "date": "2026-01-01", "posts": posts, "pipeline_s": pipeline_s, "floor_s": pipeline_s / 2,
+            "pandas_s": pipeline_s * 6, "incremental_s": 1.0, "peak_rss_mb": 900.0, "tables_agree": True,
+            "machine": {"description": "test machine"},
+            "ratios": {"pipeline_over_floor": 2.0, "pandas_over_pipeline": 6.0, "incremental_over_pipeline": 0.05},
+        }
+
+    table = bench.results_table([result(1_000_000, 20.0), result(10_000_000, 110.0)])
+    assert "| 10,000,000 |" in table
+    assert "each further million posts costs the pipeline 10.0 s" in table
+
+
+COLUMNS_INDEX = {name: index for index, name in enumerate(compare.COLUMNS)}
