@@ -10,6 +10,7 @@ import dagster as dg
 from .ingestion.assets import landing_files
 from .partitions import quarterly_partitions
 from .publication.assets import analytics_database
+from .quality.checks import quality_checks
 from .reports.assets import quarterly_report
 from .transformation.dbt_assets import bts_dbt_models, dbt_resource
 
@@ -22,6 +23,7 @@ quarterly_pipeline = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[landing_files, bts_dbt_models, analytics_database, quarterly_report],
+    asset_checks=quality_checks,
     jobs=[quarterly_pipeline],
     resources={"dbt": dbt_resource()},
 )

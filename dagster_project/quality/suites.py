@@ -1,0 +1,223 @@
+"""Great Expectations suites from expectations/*.json, run against small pandas DataFrames.
+
+One JSON file per checked table, a GX 1.x suite as `ExpectationSuite(**json)`
+reads it. Several checks may share a table: each expectation names its check
+in `meta.check`, and `meta.checks` of the suite describes each check. GX runs
+in an ephemeral context on pandas (the SQL path through duckdb_engine returns
+no rows in GX 1.x), created once per process because importing GX takes seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import settings
+
+MAX_OFFENDING_ROWS = 5
+_MAX_CELL_CHARS = 60
+
+
+def suite_path(suite: str) -> Path:
+    return settings.EXPECTATIONS_DIR / f"{suite}.json"
+
+
+@functools.cache
+def load_suite(suite: str) -> dict[str, Any]:
+    """The suite file's JSON, as written (cached: read once per process)."""
+    path = suite_path(suite)
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def check_description(suite: str, check: str) -> str:
+    """What a check of the suite verifies, from the suite's `meta.checks`."""
+    described = load_suite(suite).get("meta", {}).get("checks", {})
+    if check not in described:
+        raise KeyError(f"{suite_path(suite)} does not describe the check {check!r} in meta.checks")
+    return described[check]
+
+
+def expectations_of(suite: str, check: str) -> list[dict[str, Any]]:
+    """The expectations of the suite that belong to one check (`meta.check`)."""
+    return [
+        expectation
+        for expectation in load_suite(suite)["expectations"]
+        if expectation.get("meta", {}).get("check") == check
+    ]
+
+
+@functools.cache
+def _whole_dataframe_batches():
+    """The batch definition every validation goes through: GX context, pandas datasource and asset, made once."""
+    # GX would otherwise send usage analytics on the first validation.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    # GX draws a "Calculating Metrics" progress bar per validation; the run's output is for people.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    asset = context.data_sources.add_pandas("bts_checks").add_dataframe_asset("checked_frame")
+    return asset.add_batch_definition_whole_dataframe("whole_frame")
+
+
+@dataclasses.dataclass
+class FailedExpectation:
+    rule: str  # what was expected, in words: `raw_rows = rows_read`
+    observed: str  # what was found, with a figure: `raw_rows = 36`
+    expected: str  # the figure that was due: `rows_read = 37`
+    unexpected_rows: int | None  # how many rows break it; None for a table-level expectation
+    offending_index: list[Any]  # DataFrame index labels of the offending rows
+
+
+@dataclasses.dataclass
+class Verdict:
+    """The outcome of one check's expectations on one DataFrame."""
+
+    frame: pd.DataFrame
+    expectations: list[dict[str, Any]]
+    failures: list[FailedExpectation]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def rules(self) -> list[str]:
+        return [describe_rule(expectation["type"], expectation.get("kwargs", {})) for expectation in self.expectations]
+
+    def offending_index(self) -> list[Any]:
+        """Index labels of the offending rows, in DataFrame order, each once."""
+        flagged = {label for failure in self.failures for label in failure.offending_index}
+        return [label for label in self.frame.index if label in flagged]
+
+
+def validate(frame: pd.DataFrame, suite: str, check: str) -> Verdict:
+    """Run the check's expectations from the suite file on the DataFrame; a suite error counts as a failure."""
+    import great_expectations as gx
+
+    expectations = expectations_of(suite, check)
+    if not expectations:
+        raise KeyError(f"{suite_path(suite)} has no expectation with meta.check = {check!r}")
+    checked = frame.reset_index(drop=True)
+    definition = {**load_suite(suite), "name": f"{suite}.{check}", "expectations": expectations}
+    batch = _whole_dataframe_batches().get_batch(batch_parameters={"dataframe": checked})
+    results = batch.validate(gx.ExpectationSuite(**definition), result_format="COMPLETE")
+    failures = [
+        _failure(checked, result.expectation_config.type, dict(result.expectation_config.kwargs), result.result, result.exception_info)
+        for result in results.results
+        if not result.success
+    ]
+    return Verdict(checked, expectations, failures)
+
+
+# --- words and figures for people ------------------------------------------------------------
+
+
+def describe_rule(expectation_type: str, kwargs: dict[str, Any]) -> str:
+    """An expectation in a few words: `raw_rows = rows_read`, `posts >= 0`, `one row per (quarter, panel)`."""
+    column = kwargs.get("column")
+    if expectation_type == "expect_column_pair_values_to_be_equal":
+        return f"{kwargs['column_A']} = {kwargs['column_B']}"
+    if expectation_type == "expect_column_values_to_be_between":
+        return f"{column} {_range_words(kwargs.get('min_value'), kwargs.get('max_value'))}"
+    if expectation_type == "expect_column_values_to_not_be_null":
+        return f"{column} is not empty"
+    if expectation_type in ("expect_compound_columns_to_be_unique", "expect_select_column_values_to_be_unique_within_record"):
+        return f"one row per ({', '.join(kwargs['column_list'])})"
+    if expectation_type == "expect_column_values_to_be_unique":
+        return f"{column} unique"
+    if expectation_type == "expect_table_row_count_to_equal":
+        return f"{kwargs['value']} rows"
+    if expectation_type == "expect_column_values_to_be_in_type_list":
+        return f"{column} of type {' or '.join(kwargs['type_list'])}"
+    if expectation_type == "expect_column_values_to_be_in_set":
+        return f"{column} in {sorted(kwargs['value_set'])}"
+    if expectation_type == "expect_column_values_to_match_regex":
+        return f"{column} matching {kwargs['regex']}"
+    if expectation_type == "expect_column_to_exist":
+        return f"a column {column}"
+    shown = ", ".join(f"{key}={value}" for key, value in kwargs.items() if key != "batch_id")
+    return f"{expectation_type}({shown})"
+
+
+def _range_words(low: Any, high: Any) -> str:
+    if low is not None and low == high:
+        return f"= {low}"
+    if high is None:
+        return f">= {low}"
+    if low is None:
+        return f"<= {high}"
+    return f"between {low} and {high}"
+
+
+def _failure(
+    frame: pd.DataFrame, expectation_type: str, kwargs: dict[str, Any], result: dict[str, Any], exception_info: Any
+) -> FailedExpectation:
+    rule = describe_rule(expectation_type, kwargs)
+    error = _exception_message(exception_info)
+    if error:
+        return FailedExpectation(rule, f"the expectation could not run: {error}", rule, None, [])
+    index = [label for label in result.get("unexpected_index_list") or [] if not isinstance(label, dict)]
+    if "unexpected_count" not in result:
+        # a table-level expectation: the frame's rows are what it is about
+        observed = result.get("observed_value")
+        shown = f"{observed} rows" if expectation_type.startswith("expect_table_row_count") else f"{observed}"
+        return FailedExpectation(rule, shown, rule, None, list(frame.index[:MAX_OFFENDING_ROWS]))
+    count = int(result.get("unexpected_count") or 0)
+    first = frame.loc[index[0]] if index else None
+    observed, expected = rule, rule
+    if expectation_type == "expect_column_pair_values_to_be_equal" and first is not None:
+        observed = f"{kwargs['column_A']} = {_cell(first[kwargs['column_A']])}"
+        expected = f"{kwargs['column_B']} = {_cell(first[kwargs['column_B']])}"
+    elif "column" in kwargs and first is not None:
+        observed = f"{kwargs['column']} = {_cell(first[kwargs['column']])}"
+    elif "column_list" in kwargs:
+        observed = f"{count} rows share their ({', '.join(kwargs['column_list'])})"
+    return FailedExpectation(rule, observed, expected, count, index)
+
+
+def _exception_message(exception_info: Any) -> str | None:
+    """GX reports an expectation that raised (a misspelt column, say) as unsuccessful with exception_info."""
+    infos = exception_info.values() if isinstance(exception_info, dict) and "raised_exception" not in exception_info else [exception_info]
+    for info in infos:
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return str(info.get("exception_message") or "unknown error").splitlines()[0]
+        if getattr(info, "raised_exception", False):
+            return str(getattr(info, "exception_message", "unknown error")).splitlines()[0]
+    return None
+
+
+def _cell(value: Any) -> str:
+    """A value as a person reads it in a table cell: no `nan`, no `<NA>`, short floats, short texts."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    text = str(value).replace("\n", " ").replace("|", "\\|")
+    return text if len(text) <= _MAX_CELL_CHARS else text[: _MAX_CELL_CHARS - 1] + "…"
+
+
+def markdown_table(frame: pd.DataFrame, columns: list[str]) -> str:
+    """A Markdown table of the frame's rows and the given columns; `none` when there is no row."""
+    if frame.empty:
+        return "none"
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for _, row in frame.iterrows():
+        lines.append("| " + " | ".join(_cell(row[column]) for column in columns) + " |")
+    return "\n".join(lines)
+
+
+def row_words(row: pd.Series, columns: tuple[str, ...]) -> str:
+    """A row named by some of its columns: `quarter 2023-Q4, panel x_pharma_fr`."""
+    return ", ".join(f"{column} {_cell(row[column])}" for column in columns)
