@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from . import settings
@@ -129,7 +131,8 @@ class _ProgressHandler(logging.Handler):
         step = meta.get("step_key") or ""
         if event is None:
             if record.levelno >= logging.WARNING:
-                _say(f"  {step}: {meta.get('orig_message') or record.getMessage()}")
+                message = (meta.get("orig_message") or record.getMessage()).strip().splitlines()
+                _say(f"  {step}: {message[0] if message else ''}")
             return
         kind = event.event_type_value
         if kind == "STEP_START":
@@ -168,16 +171,20 @@ def run_quarters(quarters: list[Quarter]) -> int:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from .definitions import defs
-    from .run_summary import describe_failures
+    from .run_summary import summarize
     from .warehouse import warehouse_lock
 
-    job = defs.get_job_def("quarterly_pipeline")
+    job = defs.resolve_job_def("quarterly_pipeline")
     job = job.with_logger_defs({"progress": _progress_logger()}) if hasattr(job, "with_logger_defs") else job
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     if os.environ.get("DAGSTER_HOME"):
         Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     failed = False
-    with warehouse_lock(announce=_say):
+    # dbt echoes its own log to stdout; the terminal gets one line per step, the file keeps the rest.
+    log_path = settings.warehouse_dir() / "logs" / f"bts-run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with warehouse_lock(announce=_say), open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        _say(f"detailed log: {log_path}")
         for span in contiguous_ranges(quarters):
             label = span[0].label if len(span) == 1 else f"{span[0]} to {span[-1]}"
             _say(f"running {label} (landing: {settings.landing_dir()}, warehouse: {settings.warehouse_dir()})")
@@ -191,13 +198,17 @@ def run_quarters(quarters: list[Quarter]) -> int:
                 run_config={"loggers": {"progress": {}}},
                 raise_on_error=False,
             )
-            problems = describe_failures(result)
-            if result.success and not problems:
+            summary = summarize(result)
+            if summary.warnings:
+                _say(f"{label}: warnings (not blocking):")
+                for line in summary.warnings:
+                    print(line, file=sys.stderr)
+            if result.success and not summary.failures:
                 _say(f"{label}: succeeded in {time.monotonic() - started:.1f} s")
             else:
                 failed = True
-                _say(f"{label}: FAILED")
-                for line in problems:
+                _say(f"{label}: FAILED (nothing was published; the details are in {log_path})")
+                for line in summary.failures:
                     print(line, file=sys.stderr)
     if not failed:
         _say(f"analysts' database: {settings.analytics_db_path()}")
@@ -206,6 +217,8 @@ def run_quarters(quarters: list[Quarter]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Library notices (beta parameters and the like) are for developers, not for the person running bts.
+    warnings.filterwarnings("ignore", module=r"dagster(_dbt)?\b.*")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

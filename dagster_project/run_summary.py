@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import dagster as dg
 
 
@@ -17,24 +19,31 @@ def _metadata_lines(metadata: dict) -> list[str]:
     return lines
 
 
-def describe_failures(result: dg.ExecuteInProcessResult) -> list[str]:
-    lines: list[str] = []
+@dataclasses.dataclass
+class RunSummary:
+    failures: list[str]  # failed steps and failed checks of ERROR severity: the run failed
+    warnings: list[str]  # failed checks of WARN severity: shown, not fatal
+
+
+def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
+    summary = RunSummary([], [])
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if evaluation.passed:
                 continue
-            severity = getattr(evaluation.severity, "value", evaluation.severity)
-            blocking = "blocking" if getattr(evaluation, "blocking", False) else str(severity).lower()
-            lines.append(f"  check failed ({blocking}): {evaluation.asset_key.to_user_string()} / {evaluation.check_name}")
+            is_warning = evaluation.severity == dg.AssetCheckSeverity.WARN
+            label = "warning" if is_warning else ("blocking" if getattr(evaluation, "blocking", False) else "error")
+            lines = [f"  check failed ({label}): {evaluation.asset_key.to_user_string()} / {evaluation.check_name}"]
             if evaluation.description:
                 lines.append(f"      {evaluation.description}")
             lines.extend(_metadata_lines(dict(evaluation.metadata)))
+            (summary.warnings if is_warning else summary.failures).extend(lines)
         elif event.event_type_value == "STEP_FAILURE":
             error = event.event_specific_data.error
             message = error.message.strip() if error else "unknown error"
             cause = error.cause.message.strip() if error and error.cause else ""
-            lines.append(f"  step failed: {event.step_key}: {message}")
+            summary.failures.append(f"  step failed: {event.step_key}: {message}")
             if cause:
-                lines.append(f"      caused by: {cause[:2000]}")
-    return lines
+                summary.failures.append(f"      caused by: {cause[:2000]}")
+    return summary
