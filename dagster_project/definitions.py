@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from .automation import PIPELINE_JOB
+from .automation.schedule import quarterly_schedule
+from .automation.sensor import landing_sensor
 from .ingestion.assets import landing_files
 from .partitions import quarterly_partitions
 from .publication.assets import analytics_database
@@ -15,7 +18,7 @@ from .reports.assets import quarterly_report
 from .transformation.dbt_assets import bts_dbt_models, dbt_resource
 
 quarterly_pipeline = dg.define_asset_job(
-    "quarterly_pipeline",
+    PIPELINE_JOB,
     selection=dg.AssetSelection.all(),
     partitions_def=quarterly_partitions(),
     description="Ingest, transform, check, publish and report the selected quarters (one run for a range).",
@@ -25,5 +28,7 @@ defs = dg.Definitions(
     assets=[landing_files, bts_dbt_models, analytics_database, quarterly_report],
     asset_checks=quality_checks,
     jobs=[quarterly_pipeline],
+    schedules=[quarterly_schedule],
+    sensors=[landing_sensor],
     resources={"dbt": dbt_resource()},
 )

@@ -1,0 +1,75 @@
+"""Which quarters a landing file holds data for, read without the working database.
+
+The landing sensor asks this of every new or changed file. It must not open the
+working DuckDB file: that file has one writer at a time, and a run may be
+writing it. So the file is read on a private in-memory DuckDB connection, by
+the ingestion code's own steps (encoding, header, dialect, typing and
+validation), so a file's dates are read exactly as a load would read them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from ..ingestion import loader
+from ..ingestion.files import FileInspection, LandingEntry, inspect_file
+from ..quarters import Quarter
+
+# The local date each raw table's rows belong to, as the marts count them.
+_LOCAL_DATE_SQL = {
+    "posts": "cast(timezone(getvariable('bts_timezone'), published_at) as date)",
+    "follower_snapshots": "snapshot_date",
+}
+
+
+def quarters_touched(
+    entry: LandingEntry, timezone: str, run_date: dt.date, inspection: FileInspection | None = None
+) -> set[Quarter]:
+    """The quarters of the local dates of a post export's posts or a follower file's snapshots.
+
+    accounts.csv holds no dated rows and gives an empty set: the caller decides
+    (its panels apply to every quarter). Raises LandingFileError, naming the
+    line and column, for a file a run would reject.
+    """
+    inspection = inspection or inspect_file(entry)
+    conn = duckdb.connect()  # in memory: never the working database
+    try:
+        conn.execute("set TimeZone = 'UTC'")
+        conn.execute("set variable bts_timezone = ?", [timezone])
+        with tempfile.TemporaryDirectory(prefix="bts-landing-sensor-") as scratch:
+            fmt = _read_typed(conn, entry, inspection, Path(scratch), run_date)
+            local_date = _LOCAL_DATE_SQL.get(fmt.table)
+            if local_date is None:
+                return set()
+            rows = conn.execute(
+                f"select distinct year({local_date}), quarter({local_date}) from typed where {local_date} is not null"
+            ).fetchall()
+    finally:
+        conn.close()
+    return {Quarter(year, number) for year, number in rows}
+
+
+def _read_typed(
+    conn: duckdb.DuckDBPyConnection, entry: LandingEntry, inspection: FileInspection, scratch_dir: Path, run_date: dt.date
+):
+    """Temp table `typed` from the file, as `loader._load_file` builds it before inserting anything."""
+    readable = loader._readable_copy(entry, inspection, scratch_dir, normalise=False)
+    fmt, header, delimiter = loader._choose_format(entry, readable)
+    names = loader._unique_names(header)
+    try:
+        loader._stage_csv(conn, entry, readable, names, delimiter)
+    except duckdb.Error as first_error:
+        if not inspection.has_carriage_returns:
+            loader._raise_structure_error(entry, readable, delimiter, len(names), first_error)
+        # Line ends mixed within one file: the loader reads a copy with LF everywhere, and so does this.
+        readable = loader._readable_copy(entry, inspection, scratch_dir, normalise=True)
+        try:
+            loader._stage_csv(conn, entry, readable, names, delimiter)
+        except duckdb.Error as error:
+            loader._raise_structure_error(entry, readable, delimiter, len(names), error)
+    loader._type_and_validate(conn, entry, fmt, names, header, run_date)
+    return fmt
