@@ -1,10 +1,17 @@
-{#- The hashtags of the counted posts of the run's quarters (METRICS.md
-    "Hashtags"), lowercased, once per post however often the post repeats it. -#}
+{#- The hashtags of the counted posts of the run's quarters by accounts listed
+    in a panel (METRICS.md "Hashtags"), lowercased, once per post however
+    often the post repeats it. -#}
 with
 
 posts as (
 
     select * from {{ ref('stg_landing__posts') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_landing__accounts') }}
 
 ),
 
@@ -31,37 +38,42 @@ counted_posts_in_span as (
     from posts
     inner join run_quarters_span
         on posts.published_date between run_quarters_span.first_day and run_quarters_span.last_day
+    semi join accounts
+        on posts.platform = accounts.platform
+        and posts.handle = accounts.handle
     where posts.is_counted
 
 ),
 
-hashtag_mentions as (
+hashtags_per_post as (
 
     -- group 2 is the tag without the character before its `#`, which only
-    -- proves the tag is not glued to a word (`mail#x` is not a hashtag)
+    -- proves the tag is not glued to a word (`mail#x` is not a hashtag);
+    -- deduplicating within each post's list is cheaper than over all rows
     select
         platform,
         post_id,
         handle,
         published_date,
         reactions,
-        unnest(
-            regexp_extract_all(text, '(^|[^\p{L}\p{N}_])#([\p{L}\p{N}_]+)', 2)
-        ) as tag
+        list_distinct(list_transform(
+            regexp_extract_all(text, '(^|[^\p{L}\p{N}_])#([\p{L}\p{N}_]+)', 2),
+            lambda tag: '#' || lower(tag)
+        )) as hashtags
     from counted_posts_in_span
 
 ),
 
 once_per_post as (
 
-    select distinct
+    select
         platform,
         post_id,
         handle,
         published_date,
         reactions,
-        '#' || lower(tag) as hashtag
-    from hashtag_mentions
+        unnest(hashtags) as hashtag
+    from hashtags_per_post
 
 )
 

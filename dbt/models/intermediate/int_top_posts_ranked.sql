@@ -50,6 +50,34 @@ member_posts as (
 
 ),
 
+panel_thresholds as (
+
+    -- sorting every post of a year to keep ten is the costly part at scale:
+    -- a top-10 aggregate first finds the tenth best interaction of each
+    -- panel and period, and only posts at or above it (ties included, so
+    -- nothing of the true top ten is lost) are ranked below
+    select
+        period_kind,
+        period,
+        panel,
+        list_min(max(post_interaction, 10)) as tenth_best_interaction
+    from member_posts
+    group by period_kind, period, panel
+
+),
+
+candidate_posts as (
+
+    select member_posts.*
+    from member_posts
+    inner join panel_thresholds
+        on member_posts.period_kind = panel_thresholds.period_kind
+        and member_posts.period = panel_thresholds.period
+        and member_posts.panel = panel_thresholds.panel
+    where member_posts.post_interaction >= panel_thresholds.tenth_best_interaction
+
+),
+
 top_ten as (
 
     select
@@ -58,7 +86,7 @@ top_ten as (
             partition by period_kind, period, panel
             order by post_interaction desc, reactions desc, published_at asc, post_id asc
         ) as rank
-    from member_posts
+    from candidate_posts
     qualify rank <= 10
 
 ),
