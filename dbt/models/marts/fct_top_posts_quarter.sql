@@ -39,6 +39,8 @@ run_quarters as (
         post_interaction
     from top_posts
     where period_kind = 'quarter'
+    -- in the order reports show them
+    order by quarter, panel, rank
 
 )
 

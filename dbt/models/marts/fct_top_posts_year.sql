@@ -40,6 +40,8 @@ run_years as (
         post_interaction
     from top_posts
     where period_kind = 'year'
+    -- in the order reports show them
+    order by year, panel, rank
 
 )
 

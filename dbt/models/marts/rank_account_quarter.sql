@@ -30,6 +30,8 @@ run_quarters as (
         previous_rank
     from account_ranks
     where period_kind = 'quarter'
+    -- display order (METRICS.md): by rank, then handle
+    order by quarter, panel, metric, rank, handle
 
 )
 

@@ -31,6 +31,8 @@ run_years as (
         previous_rank
     from account_ranks
     where period_kind = 'year'
+    -- display order (METRICS.md): by rank, then handle
+    order by year, panel, metric, rank, handle
 
 )
 
