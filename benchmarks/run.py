@@ -133,6 +133,7 @@ def measure(name: str, command: list[str], env: dict[str, str], log_path: Path, 
     A `bts run` that ran every step but exits non-zero (a failed check) is still a
     measurement: with `must_succeed=False` its status is recorded, and the bench fails at the end."""
     say(f"{name}: {' '.join(command)}")
+    load_before = load_average()
     with log_path.open("w") as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=log, cwd=REPO_ROOT, text=True)
@@ -152,8 +153,11 @@ def measure(name: str, command: list[str], env: dict[str, str], log_path: Path, 
         "polled_peak_process_rss_mb": poller.largest_process_kb / 1024,
         "polled_peak_tree_rss_mb": poller.largest_tree_kb / 1024,
         "largest_process": poller.largest_process_name,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "cpu_user_s": usage.ru_utime,
         "cpu_system_s": usage.ru_stime,
+        # Other work on the machine stretches wall times; CPU seconds much less.
+        "load_average_before_after": [load_before, load_average()],
         "stdout": stdout,
         "log": str(log_path),
     }
@@ -164,6 +168,13 @@ def measure(name: str, command: list[str], env: dict[str, str], log_path: Path, 
             raise RuntimeError(f"{name} failed (exit {process.returncode}); end of {log_path}:\n{tail}")
         say(f"{name} exited {process.returncode}; end of {log_path}:\n{tail}")
     return result
+
+
+def load_average() -> float | None:
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def last_json_line(text: str) -> dict:
@@ -356,6 +367,9 @@ def run_bench(args: argparse.Namespace) -> dict:
 
     pipeline_s, floor_s, pandas_s = median_seconds(pipeline_runs), median_seconds(floor_runs), median_seconds(pandas_runs)
     incremental_s = round(incremental["seconds"], 3)
+    def median_cpu(runs: list[dict]) -> float | None:
+        return round(statistics.median(run["cpu_s"] for run in runs), 3) if runs else None
+
     peak_rss_mb = round(max(max(run["peak_rss_mb"], run["polled_peak_process_rss_mb"]) for run in pipeline_runs), 1)
     ratios = {
         "pipeline_over_floor": round(pipeline_s / floor_s, 3),
@@ -382,6 +396,16 @@ def run_bench(args: argparse.Namespace) -> dict:
         "incremental_s": incremental_s,
         "peak_rss_mb": peak_rss_mb,
         "ratios": ratios,
+        "cpu_s": {
+            "pipeline": median_cpu(pipeline_runs),
+            "floor": median_cpu(floor_runs),
+            "pandas": median_cpu(pandas_runs),
+            "incremental": round(incremental["cpu_s"], 3),
+        },
+        "load_average_during": {
+            name: [run["load_average_before_after"] for run in runs]
+            for name, runs in (("pipeline", pipeline_runs), ("floor", floor_runs), ("pandas", pandas_runs), ("incremental", [incremental]))
+        },
         "targets": {
             "pipeline_within_1.5x_floor": ratios["pipeline_over_floor"] <= TARGETS["pipeline_over_floor_max"],
             "pandas_at_least_5x_slower": ratios["pandas_over_pipeline"] is not None
@@ -444,10 +468,22 @@ def _seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f}"
 
 
+def _cpu(result: dict) -> str:
+    cpu = result.get("cpu_s") or {}
+    return ", ".join(_seconds(cpu.get(name)) for name in ("pipeline", "floor", "pandas")) if cpu else "n/a"
+
+
+def _load(result: dict) -> str:
+    """The highest 1-minute load average seen around the measurements: above the 2 cores, wall times stretch."""
+    seen = [value for pairs in (result.get("load_average_during") or {}).values() for pair in pairs for value in pair if value is not None]
+    return f"{max(seen):.1f}" if seen else "n/a"
+
+
 def results_table(results: list[dict]) -> str:
     lines = [
-        "| date | machine | posts | pipeline s | floor s | pandas s | incremental s | pipeline / floor | pandas / pipeline | incremental / pipeline | peak RSS MB | tables agree |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| date | machine | posts | pipeline s | floor s | pandas s | incremental s | pipeline / floor | pandas / pipeline "
+        "| incremental / pipeline | peak RSS MB | CPU s: pipeline, floor, pandas | load average | tables agree |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for result in results:
         ratios = result["ratios"]
@@ -456,7 +492,8 @@ def results_table(results: list[dict]) -> str:
             f"| {result['date']} | {result['machine']['description']} | {result['posts']:,} | {_seconds(result['pipeline_s'])} | "
             f"{_seconds(result['floor_s'])} | {_seconds(result['pandas_s'])} | {_seconds(result['incremental_s'])} | "
             f"{ratios['pipeline_over_floor']:.2f} | {pandas_ratio} | "
-            f"{100 * ratios['incremental_over_pipeline']:.1f} % | {result['peak_rss_mb']:,.0f} | {'yes' if result['tables_agree'] else 'NO'} |"
+            f"{100 * ratios['incremental_over_pipeline']:.1f} % | {result['peak_rss_mb']:,.0f} | {_cpu(result)} | {_load(result)} | "
+            f"{'yes' if result['tables_agree'] else 'NO'} |"
         )
     if len(results) >= 2:
         small, large = results[0], results[-1]
