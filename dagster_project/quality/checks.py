@@ -139,7 +139,7 @@ LANDING_CHECKS = (
         "raw_follower_snapshots",
         _raw("follower_snapshots"),
         FOLLOWER_CONFLICTS,
-        ("platform", "handle", "snapshot_date", "file_path", "line_number", "other_file_path", "other_line_number"),
+        ("platform", "handle", "snapshot_date", "file_path", "line_number", "followers", "other_file_path", "other_line_number", "other_followers"),
         describe_row=_conflict_in_words,
     ),
     QualityCheck(
@@ -197,7 +197,7 @@ WAREHOUSE_CHECKS = (
         "members_posted", "fct_account_quarter", _mart("fct_account_quarter"), ACCOUNT_ROWS["quarter"], ("quarter", "panel", "handle"), blocking=False
     ),
     *_period_checks("year"),
-    QualityCheck("posts_match_quarters", "fct_account_year", _mart("fct_account_year"), YEAR_POSTS, ("year", "panel", "handle")),
+    QualityCheck("posts_match_quarters", "fct_account_year", _mart("fct_account_year"), YEAR_POSTS, ("year", "panel", "handle", "expected_from")),
     QualityCheck("columns_valid", "fct_hashtags_quarter", _mart("fct_hashtags_quarter"), HASHTAG_ROWS, ("quarter", "panel", "hashtag")),
 )
 
@@ -228,10 +228,10 @@ def check_result(check: QualityCheck, verdict: suites.Verdict) -> dg.AssetCheckR
             metadata["observed"] = "; ".join(f"Σ {pair['column_A']} = {frame[pair['column_A']].sum()}" for pair in pairs)
             metadata["expected"] = "; ".join(f"Σ {pair['column_B']} = {frame[pair['column_B']].sum()}" for pair in pairs)
         else:
-            metadata["observed"] = f"{len(frame)} row(s), none breaking a rule"
+            metadata["observed"] = f"{suites.count_of_rows(len(frame))}, none breaking a rule"
             metadata["expected"] = "; ".join(verdict.rules)
         metadata["offending_rows"] = dg.MetadataValue.md("none")
-        description = f"{len(frame)} row(s) meet the {len(verdict.expectations)} expectation(s) of the suite"
+        description = f"{suites.count_of_rows(len(frame))} checked, every expectation met ({len(verdict.expectations)})"
         return dg.AssetCheckResult(
             check_name=check.name,
             asset_key=check.asset_key,
@@ -256,9 +256,12 @@ def check_result(check: QualityCheck, verdict: suites.Verdict) -> dg.AssetCheckR
     if not shown_rows.empty:
         row = shown_rows.iloc[0]
         where = f"; first: {check.describe_row(row) if check.describe_row else suites.row_words(row, check.row_label)}"
-    counted = f" in {first.unexpected_rows} of {len(frame)} row(s)" if first.unexpected_rows is not None else f" (found {first.observed})"
+    if first.unexpected_rows is not None:
+        broken = f"{first.rule} broken in {first.unexpected_rows} of {suites.count_of_rows(len(frame))}"
+    else:
+        broken = f"expected {first.rule}, found {first.observed}"
     more = f" (and {len(failures) - 1} more: {', '.join(failure.rule for failure in failures[1:])})" if len(failures) > 1 else ""
-    description = f"expected {first.rule}{counted}{where}{more}"
+    description = f"{broken}{where}{more}"
     return dg.AssetCheckResult(
         check_name=check.name,
         asset_key=check.asset_key,

@@ -136,7 +136,7 @@ def describe_rule(expectation_type: str, kwargs: dict[str, Any]) -> str:
     if expectation_type == "expect_column_values_to_be_unique":
         return f"{column} unique"
     if expectation_type == "expect_table_row_count_to_equal":
-        return f"{kwargs['value']} rows"
+        return count_of_rows(kwargs["value"])
     if expectation_type == "expect_column_values_to_be_in_type_list":
         return f"{column} of type {' or '.join(kwargs['type_list'])}"
     if expectation_type == "expect_column_values_to_be_in_set":
@@ -149,7 +149,13 @@ def describe_rule(expectation_type: str, kwargs: dict[str, Any]) -> str:
     return f"{expectation_type}({shown})"
 
 
+def count_of_rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
 def _range_words(low: Any, high: Any) -> str:
+    # GX hands back the bounds as floats (1.0) even when the suite says 1
+    low, high = (int(bound) if isinstance(bound, float) and bound.is_integer() else bound for bound in (low, high))
     if low is not None and low == high:
         return f"= {low}"
     if high is None:
@@ -170,7 +176,7 @@ def _failure(
     if "unexpected_count" not in result:
         # a table-level expectation: the frame's rows are what it is about
         observed = result.get("observed_value")
-        shown = f"{observed} rows" if expectation_type.startswith("expect_table_row_count") else f"{observed}"
+        shown = count_of_rows(observed) if expectation_type.startswith("expect_table_row_count") else f"{observed}"
         return FailedExpectation(rule, shown, rule, None, list(frame.index[:MAX_OFFENDING_ROWS]))
     count = int(result.get("unexpected_count") or 0)
     first = frame.loc[index[0]] if index else None
@@ -203,7 +209,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+        # DuckDB DATE columns arrive as midnight timestamps
+        return value.date().isoformat() if value.tzinfo is None and value == value.normalize() else value.isoformat()
     text = str(value).replace("\n", " ").replace("|", "\\|")
     return text if len(text) <= _MAX_CELL_CHARS else text[: _MAX_CELL_CHARS - 1] + "…"
 

@@ -1,0 +1,146 @@
+"""The expectation suites as files, and how a GX verdict becomes an asset check result people can read."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from dagster_project import settings
+from dagster_project.quality import checks, suites
+
+SUITE_FILES = sorted(settings.EXPECTATIONS_DIR.glob("*.json"))
+CHECKS_BY_SUITE: dict[str, set[str]] = {}
+for _check in checks.ALL_CHECKS:
+    CHECKS_BY_SUITE.setdefault(_check.suite, set()).add(_check.name)
+
+
+def _table_of(suite_name: str) -> str:
+    if suite_name.startswith("raw_"):
+        return "raw." + suite_name.removeprefix("raw_")
+    return ("staging." if suite_name.startswith("stg_") else "marts.") + suite_name
+
+
+@pytest.mark.parametrize("path", SUITE_FILES, ids=[path.stem for path in SUITE_FILES])
+def test_every_suite_file_is_a_gx_expectation_suite_named_for_its_table(path):
+    import great_expectations as gx
+
+    definition = json.loads(path.read_text(encoding="utf-8"))
+    suite = gx.ExpectationSuite(**definition)
+    assert suite.name == path.stem
+    assert definition["meta"]["table"] == _table_of(path.stem)
+    assert len(suite.expectations) == len(definition["expectations"])
+
+
+@pytest.mark.parametrize("path", SUITE_FILES, ids=[path.stem for path in SUITE_FILES])
+def test_every_expectation_belongs_to_a_check_that_runs_and_is_described(path):
+    definition = json.loads(path.read_text(encoding="utf-8"))
+    named = {expectation["meta"]["check"] for expectation in definition["expectations"]}
+    assert named == CHECKS_BY_SUITE[path.stem]
+    assert set(definition["meta"]["checks"]) == CHECKS_BY_SUITE[path.stem]
+
+
+def test_every_check_has_a_suite_file():
+    assert {path.stem for path in SUITE_FILES} == set(CHECKS_BY_SUITE)
+
+
+def test_check_names_are_unique_per_asset():
+    keys = [(check.asset_key, check.name) for check in checks.ALL_CHECKS]
+    assert len(keys) == len(set(keys))
+
+
+def test_warnings_are_the_three_the_issue_names_and_everything_else_blocks():
+    warnings = {(check.asset_key.to_user_string(), check.name) for check in checks.ALL_CHECKS if not check.blocking}
+    assert warnings == {
+        ("raw/posts", "landing_files_hold_run_posts"),
+        ("marts/fct_account_quarter", "members_have_follower_snapshot"),
+        ("marts/fct_account_quarter", "members_posted"),
+    }
+    assert all(check.spec().blocking == check.blocking for check in checks.ALL_CHECKS)
+
+
+def test_landing_checks_guard_only_raw_tables_so_they_run_before_dbt():
+    assert {check.asset_key.path[0] for check in checks.LANDING_CHECKS} == {"raw"}
+    assert {check.asset_key.path[0] for check in checks.WAREHOUSE_CHECKS} == {"staging", "marts"}
+
+
+def test_the_definitions_load_with_both_check_ops():
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def("quarterly_pipeline")
+    assert {"landing_data_checks", "warehouse_data_checks"} <= {node.name for node in job.graph.nodes}
+
+
+# --- a verdict in words ----------------------------------------------------------------------
+
+RECONCILED = checks.QualityCheck(
+    "landing_rows_loaded", "raw_posts", dg.AssetKey(["raw", "posts"]), checks.Frame("test", lambda conn, periods: None), ("file_path",)
+)
+
+
+def test_a_reconciliation_that_holds_shows_the_totals_it_agreed_on():
+    frame = pd.DataFrame({"file_path": ["a.csv", "b.csv"], "rows_read": [3, 4], "raw_rows": [3, 4]})
+    result = checks.check_result(RECONCILED, suites.validate(frame, "raw_posts", "landing_rows_loaded"))
+    assert result.passed
+    assert result.metadata["observed"].value == "Σ raw_rows = 7"
+    assert result.metadata["expected"].value == "Σ rows_read = 7"
+
+
+def test_a_broken_reconciliation_names_the_row_its_figures_and_lists_the_offending_rows():
+    frame = pd.DataFrame({"file_path": ["a.csv", "b.csv", "c.csv"], "format": ["x"] * 3, "rows_read": [3, 4, 5], "raw_rows": [3, 2, 5]})
+    result = checks.check_result(RECONCILED, suites.validate(frame, "raw_posts", "landing_rows_loaded"))
+    assert not result.passed
+    assert result.severity == dg.AssetCheckSeverity.ERROR
+    assert result.metadata["observed"].value == "raw_rows = 2"
+    assert result.metadata["expected"].value == "rows_read = 4"
+    assert result.description == "raw_rows = rows_read broken in 1 of 3 rows; first: file_path b.csv"
+    table = result.metadata["offending_rows"].value
+    assert table.splitlines() == ["| file_path | raw_rows | rows_read |", "|---|---|---|", "| b.csv | 2 | 4 |"]
+
+
+def test_offending_rows_stop_at_five_and_say_how_many_there_were():
+    frame = pd.DataFrame({"file_path": [f"{n}.csv" for n in range(8)], "rows_read": [1] * 8, "raw_rows": [0] * 8})
+    result = checks.check_result(RECONCILED, suites.validate(frame, "raw_posts", "landing_rows_loaded"))
+    assert len(result.metadata["offending_rows"].value.splitlines()) == 2 + 5
+    assert result.metadata["offending_rows_total"].value == 8
+
+
+def test_a_misspelt_column_in_a_suite_fails_the_check_with_the_reason(monkeypatch):
+    broken = {
+        "name": "raw_posts",
+        "meta": {"checks": {"landing_rows_loaded": "test"}},
+        "expectations": [
+            {"type": "expect_column_pair_values_to_be_equal", "kwargs": {"column_A": "raw_rowz", "column_B": "rows_read"}, "meta": {"check": "landing_rows_loaded"}}
+        ],
+    }
+    monkeypatch.setattr(suites, "load_suite", lambda suite: broken)
+    frame = pd.DataFrame({"file_path": ["a.csv"], "rows_read": [3], "raw_rows": [3]})
+    verdict = suites.validate(frame, "raw_posts", "landing_rows_loaded")
+    assert not verdict.passed
+    assert "raw_rowz" in verdict.failures[0].observed
+
+
+@pytest.mark.parametrize(
+    "expectation_type, kwargs, words",
+    [
+        ("expect_column_values_to_be_between", {"column": "posts", "min_value": 0}, "posts >= 0"),
+        ("expect_column_values_to_be_between", {"column": "top_posts", "min_value": 1, "max_value": 10}, "top_posts between 1 and 10"),
+        ("expect_column_values_to_be_between", {"column": "null_keys", "min_value": 0, "max_value": 0}, "null_keys = 0"),
+        ("expect_column_values_to_be_between", {"column": "top_posts", "min_value": 1.0, "max_value": 10.0}, "top_posts between 1 and 10"),
+        ("expect_compound_columns_to_be_unique", {"column_list": ["quarter", "panel"]}, "one row per (quarter, panel)"),
+        ("expect_table_row_count_to_equal", {"value": 0}, "0 rows"),
+        ("expect_table_row_count_to_equal", {"value": 1}, "1 row"),
+        ("expect_column_values_to_not_be_null", {"column": "accounts_csv_line"}, "accounts_csv_line is not empty"),
+    ],
+)
+def test_an_expectation_reads_as_a_few_words(expectation_type, kwargs, words):
+    assert suites.describe_rule(expectation_type, kwargs) == words
+
+
+def test_table_cells_hide_missing_values_and_shorten_long_texts():
+    frame = pd.DataFrame({"a": [None, 1.23456789], "b": ["x" * 100, "p|q"]})
+    lines = suites.markdown_table(frame, ["a", "b"]).splitlines()
+    assert lines[2] == "|  | " + "x" * 59 + "… |"
+    assert lines[3] == "| 1.23457 | p\\|q |"
