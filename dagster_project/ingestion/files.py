@@ -15,6 +15,7 @@ import io
 import os
 import re
 from pathlib import Path
+from stat import S_ISREG
 
 CHUNK_SIZE = 1 << 20
 HEADER_PEEK_BYTES = 1 << 16
@@ -91,6 +92,10 @@ def scan_landing(landing_dir: Path) -> ScanResult:
                 skipped.append(f"{relative}: not a .csv file, ignored")
                 continue
             stat = path.stat()
+            if not S_ISREG(stat.st_mode):
+                # A named pipe would block the read forever; a device is not an export.
+                skipped.append(f"{relative}: not a regular file (a pipe, socket or device), ignored")
+                continue
             entries.append(LandingEntry(relative, path, stat.st_size, stat.st_mtime_ns))
     entries.sort(key=lambda entry: entry.relative_path)
     return ScanResult(entries, skipped)
@@ -236,12 +241,33 @@ def read_header_candidates(readable_path: Path) -> list[Header]:
     candidates = []
     for delimiter in (",", ";"):
         try:
-            row = next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"', doublequote=True))
+            # newline="": the csv module then ends a row at CR alone too (Excel's "Macintosh" CSV).
+            row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True))
         except (StopIteration, csv.Error):
             continue
         candidates.append(Header([name.strip().strip("\ufeff") for name in row], delimiter))
     candidates.sort(key=lambda header: -len(header.columns))
     return candidates
+
+
+def header_row_problem(readable_path: Path, delimiter: str) -> str | None:
+    """What is wrong with the quoting of the header row, if anything.
+
+    DuckDB skips a header row whose quotes do not balance by swallowing the
+    rows after it, and then reads no row at all without an error: the header
+    is checked here so that such a file is rejected instead of loaded empty.
+    """
+    with readable_path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+        try:
+            next(reader)
+        except StopIteration:
+            return None
+        except csv.Error as error:
+            return f"malformed quoting in the header row ({error})"
+        if reader.line_num != 1:
+            return "a quote opened in the header row is not closed on that line"
+    return None
 
 
 def locate_csv_structure_error(readable_path: Path, delimiter: str, expected_fields: int) -> tuple[int, str] | None:

@@ -158,7 +158,8 @@ def sync_landing(
             loaded_hashes[file_hash] = timezone
             outcomes.append(FileOutcome(entry.relative_path, file_hash, fmt.name, rows, "loaded"))
             log(f"loaded {entry.relative_path}: {rows} rows ({fmt.name})")
-        except LandingFileError as error:
+        except (LandingFileError, OSError, duckdb.Error) as caught:
+            error = caught if isinstance(caught, LandingFileError) else _unreadable(entry, caught)
             rejections.append(error)
             current_hash = inspection.content_hash if inspection else None
             if current_hash is None:
@@ -175,6 +176,12 @@ def sync_landing(
     report = SyncReport(outcomes, rejections, removed, notes)
     log(report.summary())
     return report
+
+
+def _unreadable(entry: LandingEntry, error: Exception) -> LandingFileError:
+    """An OS or DuckDB error on one file (removed mid-scan, unreadable, ...) rejects that file, not the run."""
+    first_line = str(error).splitlines()[0] if str(error) else ""
+    return LandingFileError(entry.relative_path, f"could not be read ({type(error).__name__}: {first_line})")
 
 
 def _safe_hash(entry: LandingEntry) -> str:
@@ -284,17 +291,28 @@ def _choose_format(entry: LandingEntry, readable: Path) -> tuple[LandingFormat, 
     lacking = missing_columns(fmt, header.columns)
     if lacking:
         raise LandingFileError(entry.relative_path, f"missing required column(s) for the {fmt.description}: {', '.join(lacking)}", line=1)
+    problem = landing_files.header_row_problem(readable, header.delimiter)
+    if problem:
+        raise LandingFileError(entry.relative_path, problem, line=1)
     return fmt, header.columns, header.delimiter
 
 
+# DuckDB's row-number pseudo-column, which a file's own column of that name would hide.
+_RESERVED_NAMES = ("rowid",)
+
+
 def _unique_names(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """Column names for DuckDB: distinct case-insensitively, even when a file has `a`, `a` and `a__2`."""
+    taken = set(_RESERVED_NAMES)
     names = []
     for index, name in enumerate(header):
         base = name or f"column{index + 1}"
-        count = seen.get(base.lower(), 0)
-        seen[base.lower()] = count + 1
-        names.append(base if count == 0 else f"{base}__{count + 1}")
+        candidate, suffix = base, 1
+        while candidate.lower() in taken:
+            suffix += 1
+            candidate = f"{base}__{suffix}"
+        taken.add(candidate.lower())
+        names.append(candidate)
     return names
 
 
