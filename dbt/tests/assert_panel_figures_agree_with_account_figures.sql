@@ -2,6 +2,9 @@
     `posts`, every member has a value and the pooled figure is their sum; for
     every metric, the rankings hold one row per member with a value. A drift
     between the marts (say one rebuilt for other quarters) fails here. -#}
+{#- Dagster shows a test of several models as an asset check of one of them. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_panel_quarter'}}}) }}
+
 with
 
 account_quarters as (

@@ -1,5 +1,8 @@
 {#- METRICS.md: every panel with a member in a period has a row for each of the
     10 metrics, also when no member has a value. -#}
+{#- Dagster shows a test of several models as an asset check of one of them. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_panel_quarter'}}}) }}
+
 with
 
 account_quarters as (
