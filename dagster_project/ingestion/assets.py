@@ -2,15 +2,37 @@
 
 
 import dagster as dg
+import duckdb
 
 from .. import settings
 from ..partitions import quarterly_partitions
 from ..warehouse import POOL, working_connection
-from .loader import RAW_TABLES, sync_landing
+from .loader import RAW_TABLES, ensure_raw_schema, sync_landing
 
 RAW_ASSET_KEYS = {table: dg.AssetKey(["raw", table]) for table in RAW_TABLES}
+_LINEAGE_COLUMNS = {
+    "file_hash": "SHA-256 of the bytes of the landing file the row comes from.",
+    "file_path": "Path of that file relative to the landing directory (the first in sort order when the same bytes sit at several paths).",
+    "line_number": "Physical line of the file on which the record starts; the header is line 1.",
+}
 LANDING_CHECK = "all_landing_files_accepted"
 
+
+def _raw_column_schemas() -> dict[str, dg.TableSchema]:
+    """Each raw table's columns and types, read from the DDL the loader creates them with (one place for them)."""
+    with duckdb.connect() as conn:
+        ensure_raw_schema(conn)
+        rows = conn.execute(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw' order by table_name, ordinal_position"
+        ).fetchall()
+    columns: dict[str, list[dg.TableColumn]] = {}
+    for table, name, data_type in rows:
+        columns.setdefault(table, []).append(dg.TableColumn(name, data_type.lower(), description=_LINEAGE_COLUMNS.get(name)))
+    return {table: dg.TableSchema(columns=columns[table]) for table in RAW_TABLES}
+
+
+_COLUMN_SCHEMAS = _raw_column_schemas()
 _DESCRIPTIONS = {
     "accounts": "raw.accounts: one row per line of accounts.csv (the panels), with lineage.",
     "posts": "raw.posts: one row per observation of a post in any post export (a post may be observed in several files), typed, with lineage.",
@@ -26,6 +48,7 @@ _DESCRIPTIONS = {
             group_name="landing",
             kinds={"duckdb", "python"},
             description=_DESCRIPTIONS[table],
+            metadata={"dagster/column_schema": _COLUMN_SCHEMAS[table]},
             partitions_def=quarterly_partitions(),
         )
         for table, key in RAW_ASSET_KEYS.items()

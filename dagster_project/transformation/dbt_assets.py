@@ -3,15 +3,22 @@
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from .. import settings
 from ..partitions import quarterly_partitions, quarters_of_context
-from ..warehouse import POOL, warehouse_lock
+from ..warehouse import POOL, warehouse_lock, working_connection
 from .manifest import dbt_executable, ensure_manifest
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
@@ -59,7 +66,74 @@ def bts_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     with warehouse_lock():
         # Unit tests check the SQL, not the data: `make test` runs them, a data run does not repeat them.
         arguments = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars(context))]
-        yield from dbt.cli(arguments, context=context).stream()
+        yield from with_warehouse_metadata(dbt.cli(arguments, context=context))
+
+
+def with_warehouse_metadata(invocation: DbtCliInvocation) -> Iterator[Any]:
+    """dbt's events, each model's with its row count and its columns' types read from the warehouse.
+
+    Not dagster-dbt's fetch_row_counts() / fetch_column_metadata(): they open
+    dbt's DuckDB adapter in this process and leave the file open with dbt's
+    settings, so the next step run in the same process (`bts` runs in process)
+    cannot connect ("Can't open a connection to same database file with a
+    different configuration"). The figures are read here on one connection of
+    our own, once dbt has exited: while it runs, dbt is the file's one writer.
+    So the events wait for dbt to finish, as dagster-dbt makes them wait for DuckDB.
+    """
+    events: list[Any] = []
+    failure: Exception | None = None
+    try:
+        for event in invocation.stream():
+            events.append(event)
+    except Exception as error:  # dbt failed: the models it built still get their figures, then the error is raised
+        failure = error
+    models = {unique_id: invocation.manifest["nodes"][unique_id] for unique_id in map(_model_id, events) if unique_id}
+    tables = _table_metadata(models.values())
+    for event in events:
+        model = models.get(_model_id(event))
+        figures = tables.get((model["schema"], model["alias"])) if model else None
+        yield event.with_metadata({**event.metadata, **figures}) if figures else event
+    if failure is not None:
+        raise failure
+
+
+def _model_id(event: Any) -> str | None:
+    """The dbt unique_id of a model's materialization; None for test results and anything else."""
+    if isinstance(event, (dg.Output, dg.AssetMaterialization)) and "unique_id" in event.metadata:
+        return event.metadata["unique_id"].value
+    return None
+
+
+def _table_metadata(nodes) -> dict[tuple[str, str], dict[str, Any]]:
+    """(schema, table) -> row count and typed column schema (descriptions from the dbt YAML)."""
+    wanted = {(node["schema"], node["alias"]): node for node in nodes}
+    if not wanted:
+        return {}
+    with working_connection(read_only=True) as conn:
+        columns = conn.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
+        ).fetchall()
+        present = {(schema, table) for schema, table, _name, _type in columns}
+        counts = {
+            key: conn.execute(f'select count(*) from "{key[0]}"."{key[1]}"').fetchone()[0]
+            for key in wanted
+            if key in present
+        }
+    schemas: dict[tuple[str, str], list[dg.TableColumn]] = {}
+    for schema, table, name, data_type in columns:
+        if (schema, table) in counts:
+            described = wanted[(schema, table)]["columns"].get(name, {})
+            schemas.setdefault((schema, table), []).append(
+                dg.TableColumn(name, data_type.lower(), description=described.get("description") or None)
+            )
+    return {
+        key: {
+            "dagster/row_count": dg.MetadataValue.int(counts[key]),
+            "dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns=schemas[key])),
+        }
+        for key in counts
+    }
 
 
 def dbt_resource() -> DbtCliResource:
