@@ -140,6 +140,7 @@ def measure(name: str, command: list[str], env: dict[str, str], log_path: Path, 
         poller = TreeMemoryPoller(process.pid)
         poller.start()
         stdout = process.stdout.read()
+        log_path.with_suffix(".out").write_text(stdout)
         # wait4 gives this child's rusage, whose ru_maxrss is the largest of it and every descendant it waited for.
         _pid, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
@@ -338,35 +339,45 @@ def run_bench(args: argparse.Namespace) -> dict:
                 os.environ.copy(), run_dir / f"pandas-{attempt}.log",
             ))
 
-    pipeline_rows = compare.load(warehouse / "analytics.duckdb")
+    published = warehouse / "analytics.duckdb"
     floor_rows = compare.load(run_dir / "floor.duckdb")
-    agreement = {"pipeline_vs_floor": compare.differences(pipeline_rows, floor_rows)}
+    pipeline_rows = compare.load(published) if published.exists() else []
+    pipeline_ok = all(run["exit_status"] == 0 for run in pipeline_runs) and published.exists()
+    agreement = {
+        "pipeline_vs_floor": compare.differences(pipeline_rows, floor_rows) if published.exists()
+        else [f"the pipeline published no analytics.duckdb (exit status {pipeline_runs[-1]['exit_status']}; see its log)"],
+    }
     if pandas_runs:
         agreement["pandas_vs_floor"] = compare.differences(compare.load(run_dir / "pandas.duckdb"), floor_rows)
 
-    from dagster_project.generate import write_incremental_file
+    incremental = None
+    if pipeline_ok:
+        from dagster_project.generate import write_incremental_file
 
-    added = write_incremental_file(run_landing, INCREMENTAL_QUARTER, posts=INCREMENTAL_POSTS)
-    say(f"added {added.relative_to(run_landing)} ({INCREMENTAL_POSTS:,} posts in {INCREMENTAL_QUARTER})")
-    incremental = measure(
-        "incremental", [str(BIN / "bts"), "run", "--quarter", INCREMENTAL_QUARTER], pipeline_env(run_landing, warehouse), run_dir / "incremental.log",
-        must_succeed=False,
-    )
-    if not args.skip_incremental_check:
-        measure(
-            "floor after the incremental file (check only, not timed)",
-            [python, str(BENCH_DIR / "floor.py"), "--landing", str(run_landing), "--out", str(run_dir / "floor-incremental.duckdb"),
-             "--from", INCREMENTAL_QUARTER, "--to", INCREMENTAL_QUARTER, "--timezone", TIMEZONE],
-            os.environ.copy(), run_dir / "floor-incremental.log",
+        added = write_incremental_file(run_landing, INCREMENTAL_QUARTER, posts=INCREMENTAL_POSTS)
+        say(f"added {added.relative_to(run_landing)} ({INCREMENTAL_POSTS:,} posts in {INCREMENTAL_QUARTER})")
+        incremental = measure(
+            "incremental", [str(BIN / "bts"), "run", "--quarter", INCREMENTAL_QUARTER], pipeline_env(run_landing, warehouse),
+            run_dir / "incremental.log", must_succeed=False,
         )
-        after = [row for row in compare.load(warehouse / "analytics.duckdb") if row[0] == INCREMENTAL_QUARTER]
-        agreement["incremental_pipeline_vs_floor"] = compare.differences(after, compare.load(run_dir / "floor-incremental.duckdb"))
+        if not args.skip_incremental_check:
+            measure(
+                "floor after the incremental file (check only, not timed)",
+                [python, str(BENCH_DIR / "floor.py"), "--landing", str(run_landing), "--out", str(run_dir / "floor-incremental.duckdb"),
+                 "--from", INCREMENTAL_QUARTER, "--to", INCREMENTAL_QUARTER, "--timezone", TIMEZONE],
+                os.environ.copy(), run_dir / "floor-incremental.log",
+            )
+            after = [row for row in compare.load(published) if row[0] == INCREMENTAL_QUARTER]
+            agreement["incremental_pipeline_vs_floor"] = compare.differences(after, compare.load(run_dir / "floor-incremental.duckdb"))
+    else:
+        say("the pipeline run failed: no incremental run")
+        agreement["incremental_pipeline_vs_floor"] = ["not run: the full pipeline run failed"]
 
     def median_seconds(runs: list[dict]) -> float | None:
         return round(statistics.median(run["seconds"] for run in runs), 3) if runs else None
 
     pipeline_s, floor_s, pandas_s = median_seconds(pipeline_runs), median_seconds(floor_runs), median_seconds(pandas_runs)
-    incremental_s = round(incremental["seconds"], 3)
+    incremental_s = round(incremental["seconds"], 3) if incremental else None
     def median_cpu(runs: list[dict]) -> float | None:
         return round(statistics.median(run["cpu_s"] for run in runs), 3) if runs else None
 
@@ -374,7 +385,7 @@ def run_bench(args: argparse.Namespace) -> dict:
     ratios = {
         "pipeline_over_floor": round(pipeline_s / floor_s, 3),
         "pandas_over_pipeline": round(pandas_s / pipeline_s, 3) if pandas_s else None,
-        "incremental_over_pipeline": round(incremental_s / pipeline_s, 4),
+        "incremental_over_pipeline": round(incremental_s / pipeline_s, 4) if incremental_s is not None else None,
     }
 
     def summary(runs: list[dict], include_stdout: bool = True) -> list[dict]:
@@ -400,21 +411,22 @@ def run_bench(args: argparse.Namespace) -> dict:
             "pipeline": median_cpu(pipeline_runs),
             "floor": median_cpu(floor_runs),
             "pandas": median_cpu(pandas_runs),
-            "incremental": round(incremental["cpu_s"], 3),
+            "incremental": round(incremental["cpu_s"], 3) if incremental else None,
         },
         "load_average_during": {
             name: [run["load_average_before_after"] for run in runs]
-            for name, runs in (("pipeline", pipeline_runs), ("floor", floor_runs), ("pandas", pandas_runs), ("incremental", [incremental]))
+            for name, runs in (("pipeline", pipeline_runs), ("floor", floor_runs), ("pandas", pandas_runs), ("incremental", [incremental] if incremental else []))
         },
         "targets": {
             "pipeline_within_1.5x_floor": ratios["pipeline_over_floor"] <= TARGETS["pipeline_over_floor_max"],
             "pandas_at_least_5x_slower": ratios["pandas_over_pipeline"] is not None
             and ratios["pandas_over_pipeline"] >= TARGETS["pandas_over_pipeline_min"],
             "peak_rss_within_2gb": peak_rss_mb <= TARGETS["peak_rss_mb_max"],
-            "incremental_within_10pct": ratios["incremental_over_pipeline"] <= TARGETS["incremental_over_pipeline_max"],
+            "incremental_within_10pct": ratios["incremental_over_pipeline"] is not None
+            and ratios["incremental_over_pipeline"] <= TARGETS["incremental_over_pipeline_max"],
         },
         "tables_agree": not any(agreement.values()),
-        "pipeline_exit_statuses": [run["exit_status"] for run in pipeline_runs] + [incremental["exit_status"]],
+        "pipeline_exit_statuses": [run["exit_status"] for run in pipeline_runs] + ([incremental["exit_status"]] if incremental else []),
         "differences": agreement,
         "fct_account_quarter_rows": len(pipeline_rows),
         "machine": machine(),
@@ -425,7 +437,8 @@ def run_bench(args: argparse.Namespace) -> dict:
             "pipeline_steps_s": [step_seconds(Path(run["log"])) for run in pipeline_runs],
             "floor": summary(floor_runs),
             "pandas": summary(pandas_runs),
-            "incremental": summary([incremental], include_stdout=False)[0] | {"steps_s": step_seconds(Path(incremental["log"]))},
+            "incremental": summary([incremental], include_stdout=False)[0] | {"steps_s": step_seconds(Path(incremental["log"]))}
+            if incremental else None,
         },
         "harness_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -468,6 +481,16 @@ def _seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f}"
 
 
+def _agreement(result: dict) -> str:
+    if any(result.get("pipeline_exit_statuses") or []):
+        return f"pipeline run failed (exit {result['pipeline_exit_statuses']})"
+    return "yes" if result["tables_agree"] else "NO"
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f} %"
+
+
 def _cpu(result: dict) -> str:
     cpu = result.get("cpu_s") or {}
     return ", ".join(_seconds(cpu.get(name)) for name in ("pipeline", "floor", "pandas")) if cpu else "n/a"
@@ -492,11 +515,12 @@ def results_table(results: list[dict]) -> str:
             f"| {result['date']} | {result['machine']['description']} | {result['posts']:,} | {_seconds(result['pipeline_s'])} | "
             f"{_seconds(result['floor_s'])} | {_seconds(result['pandas_s'])} | {_seconds(result['incremental_s'])} | "
             f"{ratios['pipeline_over_floor']:.2f} | {pandas_ratio} | "
-            f"{100 * ratios['incremental_over_pipeline']:.1f} % | {result['peak_rss_mb']:,.0f} | {_cpu(result)} | {_load(result)} | "
-            f"{'yes' if result['tables_agree'] else 'NO'} |"
+            f"{_percent(ratios['incremental_over_pipeline'])} | {result['peak_rss_mb']:,.0f} | {_cpu(result)} | {_load(result)} | "
+            f"{_agreement(result)} |"
         )
-    if len(results) >= 2:
-        small, large = results[0], results[-1]
+    succeeded = [result for result in results if not any(result.get("pipeline_exit_statuses") or [])]
+    if len(succeeded) >= 2:
+        small, large = succeeded[0], succeeded[-1]
         factor = large["posts"] / small["posts"]
         growth = []
         for key, label in (("pipeline_s", "pipeline"), ("floor_s", "floor"), ("pandas_s", "pandas")):
@@ -545,10 +569,10 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.data_dir.resolve() / "runs", ignore_errors=True)
     ratios = result["ratios"]
     say(
-        f"{result['posts']:,} posts: pipeline {result['pipeline_s']:.1f} s, floor {result['floor_s']:.1f} s, "
-        f"pandas {_seconds(result['pandas_s'])} s, incremental {result['incremental_s']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB; "
-        f"pipeline/floor {ratios['pipeline_over_floor']:.2f}, pandas/pipeline {ratios['pandas_over_pipeline']}, "
-        f"incremental/pipeline {ratios['incremental_over_pipeline']:.3f}"
+        f"{result['posts']:,} posts: pipeline {_seconds(result['pipeline_s'])} s, floor {_seconds(result['floor_s'])} s, "
+        f"pandas {_seconds(result['pandas_s'])} s, incremental {_seconds(result['incremental_s'])} s, peak RSS {result['peak_rss_mb']:.0f} MB; "
+        f"pipeline/floor {ratios['pipeline_over_floor']}, pandas/pipeline {ratios['pandas_over_pipeline']}, "
+        f"incremental/pipeline {ratios['incremental_over_pipeline']}"
     )
     say(f"wrote {', '.join(str(path) for path in paths)}")
     if any(result["pipeline_exit_statuses"]):
