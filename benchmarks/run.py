@@ -440,6 +440,7 @@ def run_bench(args: argparse.Namespace) -> dict:
             "incremental": summary([incremental], include_stdout=False)[0] | {"steps_s": step_seconds(Path(incremental["log"]))}
             if incremental else None,
         },
+        "run_dir": str(run_dir),
         "harness_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     return result
@@ -566,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_readme:
         update_readme(args.results_dir, args.readme)
     if not args.keep_runs:
-        shutil.rmtree(args.data_dir.resolve() / "runs", ignore_errors=True)
+        shutil.rmtree(result["run_dir"], ignore_errors=True)  # this run's only: another may be running beside it
     ratios = result["ratios"]
     say(
         f"{result['posts']:,} posts: pipeline {_seconds(result['pipeline_s'])} s, floor {_seconds(result['floor_s'])} s, "
