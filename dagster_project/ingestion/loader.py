@@ -56,6 +56,9 @@ create table if not exists raw.follower_snapshots (
     platform varchar, handle varchar, snapshot_date date, followers bigint, following bigint,
     file_hash varchar not null, file_path varchar not null, line_number bigint not null
 );
+create table if not exists raw.changed_posts (
+    platform varchar, post_id varchar
+);
 create table if not exists raw.landing_files (
     file_hash varchar primary key, format varchar not null, raw_table varchar not null,
     rows_read bigint not null, first_path varchar not null, loaded_at timestamptz not null, timezone varchar not null
@@ -213,6 +216,7 @@ def _forget_removed(conn: duckdb.DuckDBPyConnection, removed: list[str]) -> None
 
 def _collect_garbage(conn: duckdb.DuckDBPyConnection) -> None:
     orphan_filter = "file_hash not in (select loaded_hash from raw.landing_paths where loaded_hash is not null)"
+    _mark_posts_changed(conn, orphan_filter, [])
     for table in RAW_TABLES:
         conn.execute(f"delete from raw.{table} where {orphan_filter}")
     conn.execute(f"delete from raw.landing_files where {orphan_filter}")
@@ -227,9 +231,20 @@ def _collect_garbage(conn: duckdb.DuckDBPyConnection) -> None:
         """
     ).fetchall()
     for file_hash, path in stale:
+        # the path breaks ties between observations of a post (LANDING.md section 4)
+        _mark_posts_changed(conn, "file_hash = ?", [file_hash])
         for table in RAW_TABLES:
             conn.execute(f"update raw.{table} set file_path = ? where file_hash = ?", [path, file_hash])
         conn.execute("update raw.landing_files set first_path = ? where file_hash = ?", [path, file_hash])
+
+
+def _mark_posts_changed(conn: duckdb.DuckDBPyConnection, where: str, params: list) -> None:
+    """Remember the posts whose observations change, so staging re-deduplicates only those.
+
+    `where` is a constant filter of this module over raw.posts; values come as parameters.
+    dbt's stg_landing__posts empties the table once it has rebuilt those posts.
+    """
+    conn.execute(f"insert into raw.changed_posts select platform, post_id from raw.posts where {where}", params)
 
 
 def _record_rejections(conn: duckdb.DuckDBPyConnection, rejections: list[LandingFileError]) -> None:
@@ -576,10 +591,12 @@ def _replace_rows(
             [previous_loaded_hash, entry.relative_path],
         ).fetchone()[0]
         if not still_used:
+            _mark_posts_changed(conn, "file_hash = ?", [previous_loaded_hash])
             for table in RAW_TABLES:
                 conn.execute(f"delete from raw.{table} where file_hash = ?", [previous_loaded_hash])
             conn.execute("delete from raw.landing_files where file_hash = ?", [previous_loaded_hash])
     # A timezone change reloads the same bytes: drop what they loaded under the old zone.
+    _mark_posts_changed(conn, "file_hash = ?", [file_hash])
     for table in RAW_TABLES:
         conn.execute(f"delete from raw.{table} where file_hash = ?", [file_hash])
     conn.execute("delete from raw.landing_files where file_hash = ?", [file_hash])
@@ -592,6 +609,8 @@ def _replace_rows(
         f"select {', '.join(field_names)}{extra_value}, $hash, $path, line_number from typed",
         {"hash": file_hash, "path": entry.relative_path, **({"format": fmt.name} if extra else {})},
     )
+    if fmt.table == "posts":
+        conn.execute("insert into raw.changed_posts select platform, post_id from typed")
     conn.execute(
         "insert into raw.landing_files values (?, ?, ?, ?, ?, now(), ?)",
         [file_hash, fmt.name, fmt.table, rows, entry.relative_path, timezone],

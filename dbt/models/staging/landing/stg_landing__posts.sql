@@ -1,13 +1,50 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} using (select distinct platform, post_id from raw.changed_posts) as changed where {{ this }}.platform = changed.platform and {{ this }}.post_id = changed.post_id{% endif %}",
+        post_hook="delete from raw.changed_posts",
+    )
+}}
 {#- One row per post, whatever the number of files it was exported in:
     the observation with the most reactions wins, then the most impressions,
-    then the file whose path sorts last (LANDING.md section 4). -#}
+    then the file whose path sorts last (LANDING.md section 4).
+    Incremental: ingestion lists in raw.changed_posts the posts whose
+    observations were added or removed; only those are deduplicated again,
+    so a late file of ten thousand posts does not re-sort ten million.
+    raw.changed_posts is ingestion's bookkeeping, written with raw.posts in
+    the same transaction, so it is read here by name, not as a source. -#}
 with
 
-observations as (
+all_observations as (
 
     select * from {{ source('landing', 'posts') }}
 
 ),
+
+{% if is_incremental() %}
+changed_posts as (
+
+    select distinct platform, post_id from raw.changed_posts
+
+),
+
+observations as (
+
+    select all_observations.*
+    from all_observations
+    semi join changed_posts
+        on all_observations.platform = changed_posts.platform
+        and all_observations.post_id = changed_posts.post_id
+
+),
+{% else %}
+observations as (
+
+    select * from all_observations
+
+),
+{% endif %}
 
 with_reactions as (
 

@@ -1,0 +1,59 @@
+"""stg_landing__posts rebuilds only the posts whose observations changed, and ends where a full build ends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from dagster_project import settings
+from dagster_project.ingestion.loader import sync_landing
+
+HEADER = "platform,handle,post_id,published_at,post_type,text,likes,comments,reposts,quotes,impressions,permalink\n"
+ACCOUNTS = "panel,platform,handle,company,display_name,account_type,member_from,member_to\np,x,sanofi,S,S,corporate,,\n"
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def post(post_id: int, likes: int, handle: str = "sanofi") -> str:
+    return f"x,{handle},{post_id},2023-05-0{post_id % 9 + 1} 12:00,post,text {post_id},{likes},0,0,0,,\n"
+
+
+def build_staging(landing: Path, database: Path, work: Path) -> list[tuple]:
+    with duckdb.connect(str(database)) as conn:
+        report = sync_landing(conn, landing, work / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
+        assert not report.rejections
+    subprocess.run(
+        [str(DBT), "run", "--select", "stg_landing__posts", "--project-dir", str(settings.DBT_PROJECT_DIR),
+         "--profiles-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        check=True, capture_output=True, env={**os.environ, "BTS_DUCKDB_PATH": str(database), "BTS_TIMEZONE": "Europe/Paris"},
+    )
+    with duckdb.connect(str(database), read_only=True) as conn:
+        assert conn.execute("select count(*) from raw.changed_posts").fetchone() == (0,)
+        return conn.execute("select post_id, likes, file_path, * exclude (line_number) from staging.stg_landing__posts order by all").fetchall()
+
+
+def test_an_incremental_staging_build_equals_a_full_one_after_changes_and_deletions(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "accounts.csv").write_text(ACCOUNTS)
+    (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7) + post(3, 1))
+    (landing / "b.csv").write_text(HEADER + post(2, 9) + post(4, 2))
+    (landing / "gone.csv").write_text(HEADER + post(6, 3))
+    incremental_db = tmp_path / "incremental.duckdb"
+    first = build_staging(landing, incremental_db, tmp_path / "first")
+    assert [row[:2] for row in first] == [("1", 5), ("2", 9), ("3", 1), ("4", 2), ("6", 3)]
+
+    # b's post 2 falls behind a's; post 3 leaves a; a new file; a deleted file.
+    (landing / "b.csv").write_text(HEADER + post(2, 6) + post(4, 2))
+    (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
+    (landing / "c.csv").write_text(HEADER + post(5, 8) + post(1, 11))
+    (landing / "gone.csv").unlink()
+    incremental = build_staging(landing, incremental_db, tmp_path / "second")
+    full = build_staging(landing, tmp_path / "full.duckdb", tmp_path / "full")
+
+    assert incremental == full
+    assert [row[:3] for row in incremental] == [("1", 11, "c.csv"), ("2", 7, "a.csv"), ("4", 2, "b.csv"), ("5", 8, "c.csv")]
