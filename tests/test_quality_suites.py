@@ -144,3 +144,14 @@ def test_table_cells_hide_missing_values_and_shorten_long_texts():
     lines = suites.markdown_table(frame, ["a", "b"]).splitlines()
     assert lines[2] == "|  | " + "x" * 59 + "… |"
     assert lines[3] == "| 1.23457 | p\\|q |"
+
+
+def test_a_suite_file_that_is_not_json_is_named_in_the_error(tmp_path, monkeypatch):
+    (tmp_path / "raw_posts.json").write_text('{"name": "raw_posts",', encoding="utf-8")
+    monkeypatch.setattr(settings, "EXPECTATIONS_DIR", tmp_path)
+    suites.load_suite.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="raw_posts.json is not valid JSON"):
+            suites.load_suite("raw_posts")
+    finally:
+        suites.load_suite.cache_clear()

@@ -34,7 +34,10 @@ def load_suite(suite: str) -> dict[str, Any]:
     """The suite file's JSON, as written (cached: read once per process)."""
     path = suite_path(suite)
     with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+        try:
+            return json.load(handle)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not valid JSON: {error}") from None
 
 
 def check_description(suite: str, check: str) -> str:
