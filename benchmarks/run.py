@@ -547,6 +547,24 @@ def update_readme(results_dir: Path, readme: Path) -> None:
     readme.write_text(f"{before}{README_BEGIN}\n{table}\n{README_END}{after}")
 
 
+def run_from_snapshot(args: argparse.Namespace, argv: list[str]) -> int:
+    """Clone HEAD and run this script from the clone, with its package first on PYTHONPATH (the editable
+    install's finder comes after sys.path), writing results, README and data where this checkout keeps them."""
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    clone = args.data_dir.resolve() / "snapshots" / commit[:12]
+    if not clone.exists():
+        subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO_ROOT), str(clone)], check=True)
+        subprocess.run(["git", "checkout", "--quiet", commit], cwd=clone, check=True)
+    say(f"measuring commit {commit[:12]} from {clone}")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(clone), os.environ.get("PYTHONPATH")]))}
+    forwarded = [arg for arg in argv if arg != "--snapshot"]
+    command = [
+        sys.executable, str(clone / "benchmarks" / "run.py"), *forwarded,
+        "--data-dir", str(args.data_dir.resolve()), "--results-dir", str(args.results_dir.resolve()), "--readme", str(args.readme.resolve()),
+    ]
+    return subprocess.run(command, env=env, cwd=clone).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the pipeline against the DuckDB floor and pandas (issue 7).")
     parser.add_argument("--posts", type=int, default=DEFAULT_POSTS)
@@ -560,7 +578,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--skip-incremental-check", action="store_true", help="do not re-run the floor to check the incremental result")
     parser.add_argument("--keep-runs", action="store_true", help="keep this run's warehouse and outputs under data/runs/")
+    parser.add_argument(
+        "--snapshot", action="store_true",
+        help="measure the committed HEAD, not the working tree: clone it under data/snapshots/ and run from there "
+        "(the working tree can then be edited during a long run)",
+    )
     args = parser.parse_args(argv)
+    if args.snapshot:
+        return run_from_snapshot(args, argv if argv is not None else sys.argv[1:])
 
     result = run_bench(args)
     paths = write_results(result, args.results_dir)
