@@ -15,6 +15,8 @@ from . import settings
 from .quarters import Quarter, quarter_range
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# Tags each run with its warehouse, so that the next run there can tell an interrupted one.
+RUN_WAREHOUSE_TAG = "bts/warehouse"
 
 
 def _say(message: str) -> None:
@@ -147,7 +149,10 @@ class _ProgressHandler(logging.Handler):
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             if not data.passed:
-                _say(f"check {data.asset_key.to_user_string()}:{data.check_name} FAILED")
+                import dagster as dg
+
+                outcome = "warning" if data.severity == dg.AssetCheckSeverity.WARN else "FAILED"
+                _say(f"check {data.asset_key.to_user_string()}:{data.check_name} {outcome}")
 
 
 def _progress_logger():
@@ -162,6 +167,29 @@ def _progress_logger():
         return logger
 
     return progress
+
+
+def _fail_interrupted_runs(instance) -> None:
+    """Mark failed the runs of this warehouse that a killed `bts` left started, and free their pool slots.
+
+    Called under the warehouse lock: no other `bts run` of this warehouse is
+    alive, so such a run's process is dead. Left as it is, its slot in the
+    pool `bts_duckdb` (DAGSTER_HOME's dagster.yaml) would make every later run
+    wait for it forever.
+    """
+    import dagster as dg
+
+    interrupted = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING],
+            tags={RUN_WAREHOUSE_TAG: str(settings.warehouse_dir())},
+        )
+    )
+    for run in interrupted:
+        _say(f"run {run.run_id} of this warehouse was interrupted (its process died): marked failed, its pool slot freed")
+        instance.report_run_failed(run, "interrupted: the bts process running it died before the run ended")
+        if instance.event_log_storage.supports_global_concurrency_limits:
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
 
 
 def run_quarters(quarters: list[Quarter]) -> int:
@@ -185,6 +213,7 @@ def run_quarters(quarters: list[Quarter]) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_lock(announce=_say), open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         _say(f"detailed log: {log_path}")
+        _fail_interrupted_runs(instance)
         for span in contiguous_ranges(quarters):
             label = span[0].label if len(span) == 1 else f"{span[0]} to {span[-1]}"
             _say(f"running {label} (landing: {settings.landing_dir()}, warehouse: {settings.warehouse_dir()})")
@@ -194,6 +223,7 @@ def run_quarters(quarters: list[Quarter]) -> int:
                 tags={
                     ASSET_PARTITION_RANGE_START_TAG: span[0].partition_key,
                     ASSET_PARTITION_RANGE_END_TAG: span[-1].partition_key,
+                    RUN_WAREHOUSE_TAG: str(settings.warehouse_dir()),
                 },
                 run_config={"loggers": {"progress": {}}},
                 raise_on_error=False,
