@@ -230,6 +230,15 @@ def test_a_file_still_being_copied_waits_for_a_later_tick(landing):
     assert landing.quarters_run() == ["2022-Q3", "2022-Q4"]
 
 
+def test_files_not_read_within_the_tick_budget_are_read_at_the_next_tick(landing, monkeypatch):
+    landing.write("x/late/posts_2023-Q2.csv", posts("2023-05-01T10:00:00+00:00", first_id=900))
+    with monkeypatch.context() as patch:
+        patch.setattr(sensor_module, "READ_BUDGET_SECONDS", 0)
+        result = landing.tick()
+    assert result.run_requests == []
+    assert landing.quarters_run() == ["2023-Q2", "2023-Q3"]
+
+
 def test_an_unreadable_file_requests_nothing_until_it_is_fixed(landing):
     landing.write("x/broken.csv", POSTS_HEADER + "x,sanofi,700,not a date,post,t,1,0,0,0,1,\n")
     result = landing.tick()

@@ -37,6 +37,9 @@ MINIMUM_INTERVAL_SECONDS = 30
 # A file modified this recently may still be being copied: it waits for a later
 # tick rather than start a run that would reject it as truncated.
 SETTLE_SECONDS = 15
+# Dagster abandons a sensor evaluation after 60 s. A first tick over a large landing directory
+# reads what it can in this time; the files it did not reach are new again at the next tick.
+READ_BUDGET_SECONDS = 40
 CURSOR_VERSION = 1
 EVERY_QUARTER = "every quarter"
 
@@ -99,9 +102,15 @@ class LandingChanges:
 
 
 def read_landing_changes(
-    previous: LandingState, landing_dir: Path, timezone: str, run_date: dt.date, now: float
+    previous: LandingState,
+    landing_dir: Path,
+    timezone: str,
+    run_date: dt.date,
+    now: float,
+    budget_seconds: float = READ_BUDGET_SECONDS,
 ) -> LandingChanges:
     """Compare the landing directory with the previous state; read only the files whose size or mtime moved."""
+    deadline = time.monotonic() + budget_seconds
     scan = scan_landing(landing_dir)
     files: dict[str, SeenFile] = {}
     touched: dict[str, set[Quarter] | None] = {}
@@ -112,8 +121,9 @@ def read_landing_changes(
         if before and (before.size_bytes, before.mtime_ns) == (entry.size_bytes, entry.mtime_ns):
             files[entry.relative_path] = before
             continue
-        if entry.mtime_ns > settle_after_ns:
-            notes.append(f"{entry.relative_path}: modified less than {SETTLE_SECONDS} s ago, read at a later tick")
+        if entry.mtime_ns > settle_after_ns or time.monotonic() > deadline:
+            why = f"modified less than {SETTLE_SECONDS} s ago" if entry.mtime_ns > settle_after_ns else "no time left in this tick"
+            notes.append(f"{entry.relative_path}: {why}, read at a later tick")
             if before:
                 files[entry.relative_path] = before
             continue
@@ -209,7 +219,9 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         return dg.SensorResult(skip_reason=f"landing directory not found: {landing_dir}", cursor=context.cursor)
     run_date = settings.run_date()
     previous = LandingState.from_cursor(context.cursor)
-    changes = read_landing_changes(previous, landing_dir, settings.timezone_name(), run_date, time.time())
+    changes = read_landing_changes(
+        previous, landing_dir, settings.timezone_name(), run_date, time.time(), budget_seconds=READ_BUDGET_SECONDS
+    )
     for note in changes.notes:
         context.log.warning(note)
     for path, quarters in changes.touched.items():
