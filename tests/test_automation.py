@@ -247,6 +247,15 @@ def test_an_unreadable_file_requests_nothing_until_it_is_fixed(landing):
     assert landing.quarters_run() == ["2022-Q1", "2022-Q2"]
 
 
+def test_a_binary_file_is_hashed_and_skipped_without_a_run(landing):
+    path = landing.dir / "x/photo.csv"
+    path.write_bytes(b"\x00\x01binary\x00")
+    os.utime(path, (time.time() - 600, time.time() - 600))
+    result = landing.tick()
+    assert result.run_requests == []
+    assert LandingState.from_cursor(landing.cursor).files["x/photo.csv"].quarters == ()
+
+
 def test_run_keys_name_the_quarter_and_do_not_repeat_when_a_file_comes_back(landing):
     path = landing.dir / "x/posts_2023-Q3.csv"
     contents = path.read_text(encoding="utf-8")

@@ -26,7 +26,7 @@ import dagster as dg
 import duckdb
 
 from .. import settings
-from ..ingestion.files import LandingFileError, hash_file, inspect_file, scan_landing
+from ..ingestion.files import FileInspection, LandingEntry, LandingFileError, hash_file, inspect_file, scan_landing
 from ..ingestion.loader import ACCOUNTS_FILE
 from ..partitions import quarterly_partitions
 from ..quarters import Quarter
@@ -128,11 +128,7 @@ def read_landing_changes(
                 files[entry.relative_path] = before
             continue
         try:
-            try:
-                inspection = inspect_file(entry)
-                content_hash = inspection.content_hash
-            except LandingFileError:
-                inspection, content_hash = None, hash_file(entry.absolute_path)
+            content_hash, inspection = _content_hash(entry)
         except OSError as error:
             # Removed or replaced between the listing and the read: the next tick sees how it ended.
             notes.append(f"{entry.relative_path}: could not be read ({error.strerror or error}), read at a later tick")
@@ -142,22 +138,7 @@ def read_landing_changes(
         if before and before.content_hash == content_hash:
             files[entry.relative_path] = dataclasses.replace(before, size_bytes=entry.size_bytes, mtime_ns=entry.mtime_ns)
             continue
-        quarters: set[Quarter] | None
-        if entry.relative_path == ACCOUNTS_FILE:
-            quarters = None
-        elif inspection is None:
-            quarters = set()
-            notes.append(f"{entry.relative_path}: unreadable, so no quarter is known; the next run that reads it rejects it")
-        else:
-            try:
-                quarters = quarters_touched(entry, timezone, run_date, inspection)
-            except LandingFileError as error:
-                quarters = set()
-                notes.append(f"{error.describe()} (no quarter is known; the next run that reads it rejects it)")
-            except (duckdb.Error, OSError) as error:
-                quarters = set()
-                first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-                notes.append(f"{entry.relative_path}: could not be read ({first_line}); no quarter is known")
+        quarters = _quarters_held(entry, inspection, timezone, run_date, notes)
         seen = SeenFile(
             entry.size_bytes, entry.mtime_ns, content_hash, None if quarters is None else tuple(sorted(q.label for q in quarters))
         )
@@ -169,6 +150,31 @@ def read_landing_changes(
             touched[path] = before.touched()
     changes = previous.changes + (1 if touched else 0)
     return LandingChanges(LandingState(files, changes), touched, notes)
+
+
+def _content_hash(entry: LandingEntry) -> tuple[str, FileInspection | None]:
+    """The file's SHA-256, and what the encoding check found when the file is decodable text."""
+    try:
+        inspection = inspect_file(entry)
+    except LandingFileError:
+        return hash_file(entry.absolute_path), None
+    return inspection.content_hash, inspection
+
+
+def _quarters_held(
+    entry: LandingEntry, inspection: FileInspection | None, timezone: str, run_date: dt.date, notes: list[str]
+) -> set[Quarter] | None:
+    """None for accounts.csv (its panels apply to every quarter); no quarter, with a note, for a file a run would reject."""
+    if entry.relative_path == ACCOUNTS_FILE:
+        return None
+    try:
+        return quarters_touched(entry, timezone, run_date, inspection)
+    except LandingFileError as error:
+        notes.append(f"{error.describe()} (no quarter is known: the next run that reads the file rejects it)")
+    except (duckdb.Error, OSError) as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        notes.append(f"{entry.relative_path}: could not be read ({first_line}); no quarter is known")
+    return set()
 
 
 def _union(first: set[Quarter] | None, second: set[Quarter] | None) -> set[Quarter] | None:
