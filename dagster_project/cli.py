@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import logging
 import os
 import sys
@@ -192,10 +193,23 @@ def _fail_interrupted_runs(instance) -> None:
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
 
 
+def _dagster_instance():
+    """DAGSTER_HOME's instance (runs then show in the UI), or an ephemeral one when it is not set."""
+    import dagster as dg
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    Path(home).mkdir(parents=True, exist_ok=True)
+    # Two runs started at once on a new DAGSTER_HOME would both create its SQLite storage, and one would fail.
+    with open(Path(home) / ".bts-instance.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return dg.DagsterInstance.get()
+
+
 def run_quarters(quarters: list[Quarter]) -> int:
     _check_partition_bounds(quarters)
     os.environ.update(settings.dbt_environment())
-    import dagster as dg
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from .definitions import defs
@@ -204,9 +218,7 @@ def run_quarters(quarters: list[Quarter]) -> int:
 
     job = defs.resolve_job_def("quarterly_pipeline")
     job = job.with_logger_defs({"progress": _progress_logger()}) if hasattr(job, "with_logger_defs") else job
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    if os.environ.get("DAGSTER_HOME"):
-        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    instance = _dagster_instance()
     failed = False
     # dbt echoes its own log to stdout; the terminal gets one line per step, the file keeps the rest.
     log_path = settings.warehouse_dir() / "logs" / f"bts-run-{time.strftime('%Y%m%d-%H%M%S')}.log"
