@@ -205,6 +205,24 @@ def test_a_file_grown_after_duckdb_read_it_is_rejected_not_half_loaded(tmp_path,
     assert rows_of(landing, "late.csv") == 0
 
 
+def test_a_file_deleted_between_the_scan_and_its_reading_is_named_and_the_others_load(tmp_path, monkeypatch):
+    landing = good_landing(tmp_path)
+    landing.write("vanishing.csv", CANONICAL_HEADER + "x,sanofi,gone-1,2023-05-01 12:00,post,t,1,0,0,0,,\n")
+    scan = landing_files.scan_landing
+
+    def scan_then_delete(landing_dir):
+        result = scan(landing_dir)
+        (landing_dir / "vanishing.csv").unlink()
+        return result
+
+    monkeypatch.setattr(landing_files, "scan_landing", scan_then_delete)
+    report = landing.sync()
+    assert [(error.path, error.message.split(":")[0]) for error in report.rejections] == [
+        ("vanishing.csv", "could not be read (FileNotFoundError")
+    ]
+    assert rows_of(landing, GOOD_BEFORE[0]) == rows_of(landing, GOOD_AFTER[0]) == 1
+
+
 def test_the_whole_corpus_at_once_rejects_each_bad_file_and_loads_every_other(tmp_path, monkeypatch):
     landing = good_landing(tmp_path)
     outside = tmp_path / "outside"
@@ -229,8 +247,9 @@ def test_a_run_over_the_corpus_names_every_rejected_file_and_leaves_the_publishe
     before = file_identity(warehouse / "analytics.duckdb")
     landing = write_landing(tmp_path_factory.mktemp("corpus-landing"))
     cases = [case for case in CASES if "placed_as" not in case and "generate" not in case]
-    for case in cases:
-        shutil.copy(CORPUS / case["file"], landing / case["file"])
+    for name in {case["file"] for case in cases} | {name for case in cases for name in case.get("with", [])}:
+        (landing / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPUS / (name if (CORPUS / name).exists() else "same_bytes.csv"), landing / name)
     (landing / "link_to_a_file_outside.csv").symlink_to(CORPUS / "same_bytes.csv")
 
     completed = run(landing, warehouse)

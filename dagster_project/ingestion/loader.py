@@ -161,6 +161,8 @@ def sync_landing(
             loaded_hashes[file_hash] = timezone
             outcomes.append(FileOutcome(entry.relative_path, file_hash, fmt.name, rows, "loaded"))
             log(f"loaded {entry.relative_path}: {rows} rows ({fmt.name})")
+        except (duckdb.InterruptException, duckdb.FatalException):
+            raise  # Ctrl-C, or a database that can no longer be used: not a property of this file
         except (LandingFileError, OSError, duckdb.Error) as caught:
             error = caught if isinstance(caught, LandingFileError) else _unreadable(entry, caught)
             rejections.append(error)
