@@ -78,7 +78,7 @@ def test_results_table_states_how_cost_grows():
 
     table = bench.results_table([result(1_000_000, 20.0), result(10_000_000, 110.0)])
     assert "| 10,000,000 |" in table
-    assert "each further million posts costs the pipeline 10.0 s" in table
+    assert "the pipeline 10 s + 10.0 s per million posts" in table
 
 
 COLUMNS_INDEX = {name: index for index, name in enumerate(compare.COLUMNS)}
