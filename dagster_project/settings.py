@@ -71,9 +71,15 @@ def run_date() -> dt.date:
     return dt.datetime.now(ZoneInfo(timezone_name())).date()
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory ceiling for the pipeline's connections (and dbt's, through profiles.yml)."""
+    return os.environ.get("BTS_DUCKDB_MEMORY_LIMIT") or "1500MB"
+
+
 def dbt_environment() -> dict[str, str]:
     """Variables dbt's profiles.yml and models read, so dbt sees the same paths as Python."""
     return {
         "BTS_DUCKDB_PATH": str(working_db_path()),
         "BTS_TIMEZONE": timezone_name(),
+        "BTS_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
     }

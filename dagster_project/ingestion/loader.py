@@ -429,31 +429,35 @@ def _type_and_validate(
     """Create temp table `typed` (raw columns + line_number); raise on the first invalid value."""
     columns = likes_column(fmt.resolve(names))
     quoted = [quote_identifier(name) for name in names]
-    newline_sum = " + ".join(f"coalesce(length({q}) - length(replace({q}, chr(10), '')), 0)" for q in quoted)
+    newline_sum = " + ".join(
+        f"(case when contains({q}, chr(10)) then length({q}) - length(replace({q}, chr(10), '')) else 0 end)" for q in quoted
+    )
     embedded = conn.execute(f"select coalesce(sum({newline_sum}), 0) from staged").fetchone()[0]
     if embedded:
         line_sql = f"2 + coalesce(sum({newline_sum}) over (order by rowid rows between unbounded preceding and 1 preceding), 0) + rowid"
     else:
         line_sql = "2 + rowid"
 
-    selects = [f"{field.sql(columns)} as {field.name}" for field in fmt.fields]
+    # The inner query types every field once; the outer one tests the typed
+    # values (a field is invalid where its typing gave NULL), so no parsing
+    # expression is evaluated twice.
+    inner = [f"{line_sql} as line_number"] + [f"{field.sql(columns)} as {field.name}" for field in fmt.fields]
     repeats_header = " and ".join(f"{q} = {_sql_string(name)}" for q, name in zip(quoted[:4], names[:4]))
-    selects.append(f"coalesce({repeats_header}, false) as __repeats_header")
+    inner.append(f"coalesce({repeats_header}, false) as __repeats_header")
+    outer = ["*"]
     checks = []
     for index, field in enumerate(fmt.fields):
         if field.expected is None:
             continue
-        valid = field.invalid_unless(columns) if field.invalid_unless else f"({field.sql(columns)}) is not null"
+        if field.invalid_unless:
+            inner.append(f"not ({field.invalid_unless(columns)}) as __invalid_{index}")
+        else:
+            outer.append(f"{field.name} is null as __invalid_{index}")
         source = columns.get(field.source.lower()) if field.source else None
-        raw_value = source if source else "null"
-        selects.append(f"not ({valid}) as __invalid_{index}")
-        checks.append((index, field, raw_value))
+        inner.append(f"{source if source else 'null'} as __raw_{index}")
+        checks.append((index, field))
     conn.execute(
-        f"create temp table typed as select {line_sql} as line_number, {', '.join(selects)}, "
-        + ", ".join(f"{raw} as __raw_{index}" for index, _field, raw in checks)
-        + " from staged"
-        if checks
-        else f"create temp table typed as select {line_sql} as line_number, {', '.join(selects)} from staged"
+        f"create temp table typed as select {', '.join(outer)} from (select {', '.join(inner)} from staged)"
     )
     rows = conn.execute("select count(*) from typed").fetchone()[0]
     repeated = conn.execute("select min(line_number) from typed where __repeats_header").fetchone()[0]
@@ -461,11 +465,11 @@ def _type_and_validate(
         raise LandingFileError(entry.relative_path, "the header row is repeated here (two files pasted together?)", line=repeated)
     if checks:
         first_bad = conn.execute(
-            "select " + ", ".join(f"min(line_number) filter (where __invalid_{index})" for index, _f, _r in checks) + " from typed"
+            "select " + ", ".join(f"min(line_number) filter (where __invalid_{index})" for index, _field in checks) + " from typed"
         ).fetchone()
         failures = [(line, check) for line, check in zip(first_bad, checks) if line is not None]
         if failures:
-            line, (index, field, _raw) = min(failures, key=lambda failure: failure[0])
+            line, (index, field) = min(failures, key=lambda failure: failure[0])
             value = conn.execute(f"select __raw_{index} from typed where line_number = ?", [line]).fetchone()[0]
             total = conn.execute(f"select count(*) from typed where __invalid_{index}").fetchone()[0]
             more = f" ({total - 1} more such value(s) in this column)" if total > 1 else ""
