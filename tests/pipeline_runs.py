@@ -12,10 +12,12 @@ import contextlib
 import hashlib
 import math
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,34 +29,38 @@ REPO = Path(__file__).resolve().parents[1]
 BTS = Path(sys.executable).parent / "bts"
 RUN_DATE = "2026-11-26"
 QUARTER = "2023-Q4"
-# A later re-export of the same posts with grown counts: a landing without it
-# publishes other 2023-Q4 figures than one with it.
-LATER_EXPORT = "instagram/campagnes/campagnes_T4_2023_export_2024-01-08.csv"
 
 
-def write_landing(target: Path, with_later_export: bool = True) -> Path:
+def write_landing(target: Path) -> Path:
     write_demo_landing(target)
-    if not with_later_export:
-        (target / LATER_EXPORT).unlink()
     return target
 
 
-def environment(landing: Path, warehouse: Path) -> dict[str, str]:
+def dagster_home(target: Path) -> Path:
+    """A Dagster instance configured as the project's own (.dagster/dagster.yaml: the pool bts_duckdb, one slot)."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / ".dagster" / "dagster.yaml", target / "dagster.yaml")
+    return target
+
+
+def environment(landing: Path, warehouse: Path, instance: Path | None = None) -> dict[str, str]:
+    """The variables of MARTS.md; without `instance`, runs use an ephemeral Dagster instance."""
     return {
         **os.environ,
         "BTS_LANDING_DIR": str(landing),
         "BTS_WAREHOUSE_DIR": str(warehouse),
         "BTS_RUN_DATE": RUN_DATE,
         "PYTHONUNBUFFERED": "1",
+        **({"DAGSTER_HOME": str(instance)} if instance else {}),
     }
 
 
-def start_run(landing: Path, warehouse: Path) -> subprocess.Popen:
+def start_run(landing: Path, warehouse: Path, instance: Path | None = None) -> subprocess.Popen:
     """`bts run --quarter QUARTER` in a new session (its own process group); progress lines on stderr."""
     return subprocess.Popen(
         [str(BTS), "run", "--quarter", QUARTER],
         cwd=REPO,
-        env=environment(landing, warehouse),
+        env=environment(landing, warehouse, instance),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -62,11 +68,11 @@ def start_run(landing: Path, warehouse: Path) -> subprocess.Popen:
     )
 
 
-def run(landing: Path, warehouse: Path) -> subprocess.CompletedProcess:
+def run(landing: Path, warehouse: Path, instance: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BTS), "run", "--quarter", QUARTER],
         cwd=REPO,
-        env=environment(landing, warehouse),
+        env=environment(landing, warehouse, instance),
         capture_output=True,
         text=True,
         timeout=900,
@@ -127,6 +133,104 @@ def _comparable(value):
     return value
 
 
+def same_marts(got: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> bool:
+    """Same tables, same rows, same values; a DOUBLE within 1e-12 of its expected value.
+
+    A double aggregated over rows (an average of daily rates) can differ in its
+    last bit with the physical order of the rows, which follows the order in
+    which files were loaded over the warehouse's life: a warehouse that loaded
+    one file later than another holds the same figures to 15 digits, not to
+    the bit. Everything else must be exactly equal.
+    """
+    if got.keys() != expected.keys():
+        return False
+    for table, rows in expected.items():
+        if len(got[table]) != len(rows):
+            return False
+        for got_row, expected_row in zip(got[table], rows):
+            if len(got_row) != len(expected_row):
+                return False
+            for got_value, expected_value in zip(got_row, expected_row):
+                if isinstance(expected_value, float) and isinstance(got_value, float):
+                    if not math.isclose(got_value, expected_value, rel_tol=1e-12, abs_tol=1e-300):
+                        return False
+                elif got_value != expected_value or type(got_value) is not type(expected_value):
+                    return False
+    return True
+
+
+def differences(got: dict[str, list[tuple]], expected: dict[str, list[tuple]], limit: int = 5) -> list[str]:
+    """The first rows that differ, for assertion messages."""
+    lines = []
+    for table in sorted(expected.keys() | got.keys()):
+        if not same_marts({table: got.get(table, [])}, {table: expected.get(table, [])}):
+            missing = [row for row in expected.get(table, []) if row not in got.get(table, [])][:limit]
+            extra = [row for row in got.get(table, []) if row not in expected.get(table, [])][:limit]
+            lines.append(f"{table}: expected but not found {missing}; found but not expected {extra}")
+    return lines
+
+
+class ProgressLines:
+    """The stderr lines of a running `bts run`, read by a thread so that waiting for one can time out."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, args=(process,), daemon=True).start()
+
+    def _read(self, process: subprocess.Popen) -> None:
+        for line in process.stderr:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for(self, fragment: str, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            assert line is not None, f"the run ended before {fragment!r}:\n" + "".join(self.seen[-40:])
+            self.seen.append(line)
+            if fragment in line:
+                return
+
+    def rest(self, timeout: float = 900) -> str:
+        """All the run's stderr, once it has ended."""
+        deadline = time.monotonic() + timeout
+        while (line := self.lines.get(timeout=max(0.1, deadline - time.monotonic()))) is not None:
+            self.seen.append(line)
+        return "".join(self.seen)
+
+
+class AnalyticsWatcher:
+    """Opens analytics.duckdb read-only again and again, and records every state it finds (or the failure)."""
+
+    def __init__(self, analytics: Path):
+        self.analytics = analytics
+        self.states: list[dict] = []
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.3):
+            if not self.analytics.exists():
+                continue
+            try:
+                state = mart_rows(self.analytics)
+            except Exception as error:  # noqa: BLE001 - any failure to read is what this records
+                self.failures.append(repr(error))
+            else:
+                if not self.states or self.states[-1] != state:
+                    self.states.append(state)
+
+
 def landing_fingerprint(landing: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(landing.rglob("*")):
@@ -138,9 +242,9 @@ def landing_fingerprint(landing: Path) -> str:
 _CLEAN_RUNS: dict[str, tuple[Path, dict[str, list[tuple]]]] = {}
 
 
-def clean_run(tmp_path_factory, with_later_export: bool = True) -> tuple[Path, dict[str, list[tuple]]]:
-    """The warehouse and marts of an uninterrupted run on a fresh warehouse, once per session and landing."""
-    landing = write_landing(tmp_path_factory.mktemp("clean-landing"), with_later_export)
+def clean_run(tmp_path_factory) -> tuple[Path, dict[str, list[tuple]]]:
+    """The warehouse and marts of an uninterrupted run on a fresh warehouse, once per session."""
+    landing = write_landing(tmp_path_factory.mktemp("clean-landing"))
     key = landing_fingerprint(landing)
     if key not in _CLEAN_RUNS:
         warehouse = tmp_path_factory.mktemp("clean-warehouse")
@@ -156,6 +260,20 @@ def copy_warehouse(source: Path, target: Path) -> Path:
     for name in ("bts.duckdb", "analytics.duckdb"):
         shutil.copy2(source / name, target / name)
     return target
+
+
+def warehouse_with_a_previous_version(clean_warehouse: Path, target: Path) -> tuple[Path, dict[str, list[tuple]]]:
+    """A warehouse holding only an analytics.duckdb whose figures differ from a clean run's, and its marts.
+
+    The next run starts its working database from nothing (every file is
+    ingested, every model built) and replaces a published file that readers
+    can tell from the new one.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(clean_warehouse / "analytics.duckdb", target / "analytics.duckdb")
+    with duckdb.connect(str(target / "analytics.duckdb")) as conn:
+        conn.execute("update marts.fct_account_quarter set posts = posts + 1000")
+    return target, mart_rows(target / "analytics.duckdb")
 
 
 def file_identity(path: Path) -> tuple[int, int, str]:
