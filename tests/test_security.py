@@ -31,8 +31,8 @@ PACKAGE = REPO / "dagster_project"
 SQL_METHODS = {"execute", "executemany", "sql", "query"}
 QUOTING_FUNCTIONS = {"quote_identifier", "_sql_string"}
 
-# Every fragment spliced into SQL text by the package, and why it is not data.
-# A new one fails the test below until it is quoted or added here with its reason.
+# Every variable whose value the package splices into SQL text, and why it is not data.
+# A new one fails the test below until it is quoted, passed as a parameter, or added here with its reason.
 CODE_BUILT_SQL = {
     "automation/touched.py": {"local_date": "a constant expression per raw table"},
     "generate/scale.py": {
@@ -44,27 +44,23 @@ CODE_BUILT_SQL = {
     "ingestion/loader.py": {
         "table": "a name of RAW_TABLES",
         "orphan_filter": "a constant condition",
+        "where": "a constant filter of the module (values are parameters)",
         "line_sql": "built from quote_identifier(header names)",
-        "', '.join(selects)": "Field.sql over quote_identifier(header names), and _sql_string(header names)",
-        "', '.join((f'{raw} as __raw_{index}' for index, _field, raw in checks))": "quote_identifier(header names) and integers",
-        "raw": "quote_identifier(a header name) or null",
-        "index": "an integer",
         "newline_sum": "built from quote_identifier(header names)",
-        "', '.join((f'min(line_number) filter (where __invalid_{index})' for index, _f, _r in checks))": "integers",
+        "inner": "Field.sql over quote_identifier(header names), and _sql_string(header names)",
+        "outer": "constant field names and integers",
+        "selects": "Field.sql over quote_identifier(header names), and _sql_string(header names)",
+        "raw": "quote_identifier(a header name) or null",
+        "checks": "field indexes (integers)",
+        "index": "an integer",
         "local_date": "a constant expression",
-        "fmt.table": "a raw table named by a LandingFormat constant",
-        "', '.join(field_names)": "Field names, constants of formats.py",
+        "fmt": "a LandingFormat constant (its raw table)",
+        "field_names": "Field names, constants of formats.py",
         "extra": "a constant column list",
         "extra_value": "a constant parameter reference",
     },
-    "publication/publish.py": {
-        "_sql_string(str(working_db))": "a quoted SQL string",
-        "table": "a name of MART_TABLES (the caller's constant), double-quoted",
-    },
-    "transformation/dbt_assets.py": {
-        "key[0]": "a schema of the dbt manifest, double-quoted",
-        "key[1]": "a model alias of the dbt manifest, double-quoted",
-    },
+    "publication/publish.py": {"table": "a name of MART_TABLES (the caller's constant), double-quoted"},
+    "transformation/dbt_assets.py": {"key": "a schema and model alias of the dbt manifest, double-quoted"},
 }
 # Names under which a value read from a landing file travels in the package: never spliced into SQL text.
 DATA_NAMES = {"path", "relative_path", "file_path", "handle", "value", "text", "file_hash", "post_id", "row", "entry", "name", "header"}
@@ -91,15 +87,20 @@ def spliced_into_sql(tree: ast.AST):
                 yield node.lineno, part
 
 
+def variables_read(expression: ast.AST) -> set[str]:
+    """The names an expression reads, without those its own comprehensions bind."""
+    bound = {node.id for node in ast.walk(expression) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    return {node.id for node in ast.walk(expression) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)} - bound
+
+
 def test_sql_text_is_spliced_only_with_quoted_names_and_fragments_built_by_code():
     unexplained = []
     for module, tree in package_modules():
         for line, expression in spliced_into_sql(tree):
             if isinstance(expression, ast.Call) and getattr(expression.func, "id", None) in QUOTING_FUNCTIONS:
                 continue
-            source = ast.unparse(expression)
-            if source not in CODE_BUILT_SQL.get(module, {}):
-                unexplained.append(f"{module}:{line}: {source}")
+            for name in sorted(variables_read(expression) - set(CODE_BUILT_SQL.get(module, {}))):
+                unexplained.append(f"{module}:{line}: {name} in {ast.unparse(expression)}")
     assert unexplained == [], "quote these, pass them as parameters, or explain them in CODE_BUILT_SQL"
 
 
