@@ -50,10 +50,36 @@ counted_posts_in_span as (
 
 ),
 
-with_followers as (
+publishing_days as (
+
+    select distinct
+        platform,
+        handle,
+        published_date
+    from counted_posts_in_span
+
+),
+
+followers_by_day as (
 
     -- the latest snapshot on or before the publish day, however old
-    -- (LANDING.md section 3); none before the account's first snapshot
+    -- (LANDING.md section 3); none before the account's first snapshot.
+    -- Looked up once per account and day, not once per post: far fewer rows.
+    select
+        publishing_days.platform,
+        publishing_days.handle,
+        publishing_days.published_date,
+        follower_snapshots.followers
+    from publishing_days
+    asof left join follower_snapshots
+        on publishing_days.platform = follower_snapshots.platform
+        and publishing_days.handle = follower_snapshots.handle
+        and publishing_days.published_date >= follower_snapshots.snapshot_date
+
+),
+
+with_followers as (
+
     select
         counted_posts_in_span.platform,
         counted_posts_in_span.post_id,
@@ -66,12 +92,12 @@ with_followers as (
         counted_posts_in_span.reposts,
         counted_posts_in_span.quotes,
         counted_posts_in_span.reactions,
-        follower_snapshots.followers as followers_at_publish
+        followers_by_day.followers as followers_at_publish
     from counted_posts_in_span
-    asof left join follower_snapshots
-        on counted_posts_in_span.platform = follower_snapshots.platform
-        and counted_posts_in_span.handle = follower_snapshots.handle
-        and counted_posts_in_span.published_date >= follower_snapshots.snapshot_date
+    left join followers_by_day
+        on counted_posts_in_span.platform = followers_by_day.platform
+        and counted_posts_in_span.handle = followers_by_day.handle
+        and counted_posts_in_span.published_date = followers_by_day.published_date
 
 ),
 

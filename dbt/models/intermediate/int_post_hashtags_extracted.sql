@@ -42,6 +42,8 @@ counted_posts_in_span as (
         on posts.platform = accounts.platform
         and posts.handle = accounts.handle
     where posts.is_counted
+        -- no `#`, no hashtag: the regular expression below only reads the posts that may hold one
+        and contains(posts.text, '#')
 
 ),
 
