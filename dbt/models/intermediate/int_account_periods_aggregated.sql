@@ -29,6 +29,7 @@ member_posting_days as (
         members.period,
         members.panel,
         members.handle,
+        account_days.published_date,
         account_days.posts,
         account_days.likes,
         account_days.comments,
@@ -58,7 +59,9 @@ post_totals as (
         cast(sum(quotes) as bigint) as quotes,
         cast(sum(reactions) as bigint) as reactions,
         -- avg skips the days whose follower count is unknown or 0
-        avg(day_interaction_rate) as post_interaction_rate
+        -- summed in day order: a parallel sum of doubles could differ in its
+        -- last bit from one run to the next, and reruns must be identical
+        avg(day_interaction_rate order by published_date) as post_interaction_rate
     from member_posting_days
     group by period_kind, period, panel, handle
 

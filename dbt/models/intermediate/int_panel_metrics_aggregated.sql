@@ -26,9 +26,10 @@ panel_aggregates as (
         -- a panel holds the accounts of one platform
         min(platform) as platform,
         any_value(days) as days,
+        -- means are summed in handle order, so that reruns give the same last bit
         {% for metric in panel_metrics() %}
         count({{ metric }}) as {{ metric }}__accounts,
-        avg(cast({{ metric }} as double)) as {{ metric }}__mean,
+        avg(cast({{ metric }} as double) order by handle) as {{ metric }}__mean,
         median(cast({{ metric }} as double)) as {{ metric }}__median,
         {% endfor %}
         sum(posts) as total_posts,
