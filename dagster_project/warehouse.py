@@ -74,11 +74,6 @@ def working_connection(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConne
         try:
             conn.execute("set TimeZone = 'UTC'")
             conn.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
-            if not read_only:
-                # Each landing file commits on its own; checkpointing the file after each
-                # one cost a fifth of ingestion. The WAL keeps every commit durable and
-                # the close checkpoints once.
-                conn.execute("set checkpoint_threshold = '1GB'")
             yield conn
         finally:
             conn.close()
