@@ -70,7 +70,15 @@ def working_connection(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConne
     path = settings.working_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_lock():
-        conn = duckdb.connect(str(path), read_only=read_only and path.exists())
+        try:
+            conn = duckdb.connect(str(path), read_only=read_only and path.exists())
+        except duckdb.ConnectionException as error:
+            # DuckDB keeps a file's instance open in this process while any object of an
+            # earlier connection lives, and refuses a second one with another read_only
+            # setting. Under the warehouse lock nobody else writes, so reuse its mode.
+            if "different configuration" not in str(error):
+                raise
+            conn = duckdb.connect(str(path), read_only=not read_only)
         try:
             conn.execute("set TimeZone = 'UTC'")
             conn.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
