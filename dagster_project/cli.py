@@ -295,7 +295,11 @@ def _generate(args: argparse.Namespace) -> int:
         summary = generate.write_scale_landing(
             out, posts=args.posts, accounts=args.accounts, **({"seed": args.seed} if args.seed is not None else {})
         )
-        _say(f"wrote {summary} to {out} in {time.monotonic() - started:.1f} s")
+        by_format = ", ".join(f"{name} {count}" for name, count in summary["posts_by_format"].items())
+        _say(
+            f"wrote {summary['posts']} posts of {summary['accounts']} accounts ({by_format}) in "
+            f"{len(summary['files'])} files to {out} in {time.monotonic() - started:.1f} s"
+        )
     return EXIT_OK
 
 
