@@ -70,18 +70,23 @@ def working_connection(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConne
     path = settings.working_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_lock():
-        try:
-            conn = duckdb.connect(str(path), read_only=read_only and path.exists())
-        except duckdb.ConnectionException as error:
-            # DuckDB keeps a file's instance open in this process while any object of an
-            # earlier connection lives, and refuses a second one with another read_only
-            # setting. Under the warehouse lock nobody else writes, so reuse its mode.
-            if "different configuration" not in str(error):
-                raise
-            conn = duckdb.connect(str(path), read_only=not read_only)
+        conn = _connect(path, read_only and path.exists())
         try:
             conn.execute("set TimeZone = 'UTC'")
             conn.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
             yield conn
         finally:
             conn.close()
+
+
+def _connect(path: Path, read_only: bool, retry: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the working database: the one place the pipeline opens it."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.ConnectionException as error:
+        # DuckDB keeps a file's instance open in this process while any object of an
+        # earlier connection lives, and refuses a second one with another read_only
+        # setting. Under the warehouse lock nobody else writes, so reuse its mode.
+        if not retry or "different configuration" not in str(error):
+            raise
+        return _connect(path, not read_only, retry=False)
