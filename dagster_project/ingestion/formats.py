@@ -123,20 +123,6 @@ class LandingFormat:
         return lookup
 
 
-def _col(name: str) -> Callable[[dict[str, str]], str]:
-    return lambda columns: columns[name]
-
-
-def _first_present(*names: str) -> Callable[[dict[str, str]], str]:
-    def pick(columns: dict[str, str]) -> str:
-        for name in names:
-            if name in columns:
-                return columns[name]
-        return "null"
-
-    return pick
-
-
 def _count(source: str, empty_is_zero: bool = True) -> Callable[[dict[str, str]], str]:
     return lambda columns: count_sql(columns[source], empty_is_zero)
 
@@ -189,16 +175,6 @@ def _impressions(*names: str) -> Callable[[dict[str, str]], str]:
         return "null"
 
     return pick
-
-
-def _impressions_validity(*names: str) -> Callable[[dict[str, str]], str]:
-    def check(columns: dict[str, str]) -> str:
-        for name in names:
-            if name in columns:
-                return f"({count_sql(columns[name])}) is not null"
-        return "true"
-
-    return check
 
 
 _INSTAGRAM_TYPES = {"ig image": "image", "ig carousel": "carousel", "ig reel": "reel", "ig video": "video", "ig story": "story"}
