@@ -16,7 +16,7 @@
     the same transaction, so it is read here by name, not as a source. -#}
 with
 
-all_observations as (
+all_observations as not materialized (
 
     select * from {{ source('landing', 'posts') }}
 
@@ -29,7 +29,7 @@ changed_posts as (
 
 ),
 
-observations as (
+observations as not materialized (
 
     select all_observations.*
     from all_observations
@@ -39,14 +39,68 @@ observations as (
 
 ),
 {% else %}
-observations as (
+observations as not materialized (
 
     select * from all_observations
 
 ),
 {% endif %}
 
-with_reactions as (
+repeated_keys as (
+
+    -- most posts were observed once and need no choosing: only the keys seen
+    -- more than once go through the window below. Grouped on a 64-bit hash
+    -- of the key, far cheaper than on the two strings; a hash shared by two
+    -- keys only sends both through the window, where each is its own partition.
+    select hash(platform, post_id) as key_hash
+    from observations
+    group by key_hash
+    having count(*) > 1
+
+),
+
+winning_observations as (
+
+    -- the sort carries the observation's key and its sort columns only, not
+    -- its text: the winner's other columns are joined back below
+    select
+        platform,
+        post_id,
+        file_path,
+        line_number
+    from observations
+    where hash(platform, post_id) in (select key_hash from repeated_keys)
+    qualify row_number() over (
+        partition by platform, post_id
+        order by
+            coalesce(likes, 0) + coalesce(comments, 0) + coalesce(reposts, 0) + coalesce(quotes, 0) desc,
+            coalesce(impressions, 0) desc,
+            file_path desc,
+            line_number desc
+    ) = 1
+
+),
+
+deduplicated_observations as (
+
+    select *
+    from observations
+    where hash(platform, post_id) not in (select key_hash from repeated_keys)
+
+    union all
+
+    -- (file_path, line_number) is one physical line of one file: one observation
+    select observations.*
+    from observations
+    semi join winning_observations
+        on observations.platform = winning_observations.platform
+        and observations.post_id = winning_observations.post_id
+        and observations.file_path = winning_observations.file_path
+        and observations.line_number = winning_observations.line_number
+
+),
+
+deduplicated as (
 
     select
         platform,
@@ -66,18 +120,7 @@ with_reactions as (
         file_hash,
         file_path,
         line_number
-    from observations
-
-),
-
-deduplicated as (
-
-    select *
-    from with_reactions
-    qualify row_number() over (
-        partition by platform, post_id
-        order by reactions desc, coalesce(impressions, 0) desc, file_path desc, line_number desc
-    ) = 1
+    from deduplicated_observations
 
 ),
 
