@@ -1,8 +1,8 @@
 """Staging, intermediate and mart layers: the dbt project, one asset per model."""
 
 
-import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -19,7 +19,7 @@ from dagster_dbt import (
 from .. import settings
 from ..partitions import quarterly_partitions, quarters_of_context
 from ..warehouse import POOL, warehouse_lock, working_connection
-from .manifest import dbt_executable, ensure_manifest
+from .manifest import PARTIAL_PARSE_FILE, dbt_executable, ensure_manifest
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
 
@@ -49,6 +49,41 @@ def dbt_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     }
 
 
+def write_run_parameters(parameters: Mapping[str, str]) -> None:
+    """The run's quarters and date, as one row of dbt_run.parameters, read by dbt's macros (macros/run_periods.sql).
+
+    Not `--vars`: dbt parses the whole project again whenever its command-line
+    vars change (about 10 s), while a table read at compile time leaves its
+    partial parsing valid from run to run. Written under the warehouse lock,
+    which the caller holds through `dbt build`, so no other run changes it
+    in between.
+    """
+    columns = ", ".join(f"cast(? as varchar) as {name}" for name in parameters)
+    with working_connection() as conn:
+        conn.execute("create schema if not exists dbt_run")
+        conn.execute(f"create or replace table dbt_run.parameters as select {columns}", list(parameters.values()))
+
+
+def keep_partial_parse(invocation: DbtCliInvocation) -> None:
+    """Put dbt's parse state back where the next invocation's is copied from.
+
+    dagster-dbt gives each invocation its own target folder, seeded with
+    dbt/target/partial_parse.msgpack; the state dbt leaves there (parsed for
+    this environment: database path, timezone) replaces it, atomically, so
+    the next run parses only what changed.
+    """
+    produced = invocation.target_path / PARTIAL_PARSE_FILE
+    destination = settings.DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE
+    if not produced.exists():
+        return
+    scratch = destination.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}")
+    try:
+        shutil.copyfile(produced, scratch)
+        os.replace(scratch, destination)
+    except OSError:  # a missed copy only costs the next run a full parse
+        scratch.unlink(missing_ok=True)
+
+
 ensure_manifest(dbt_project.manifest_path)
 
 
@@ -65,8 +100,13 @@ def bts_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     os.environ.update(settings.dbt_environment())
     with warehouse_lock():
         # Unit tests check the SQL, not the data: `make test` runs them, a data run does not repeat them.
-        arguments = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars(context))]
-        yield from with_warehouse_metadata(dbt.cli(arguments, context=context))
+        write_run_parameters(dbt_vars(context))
+        arguments = ["build", "--exclude-resource-type", "unit_test"]
+        invocation = dbt.cli(arguments, context=context)
+        try:
+            yield from with_warehouse_metadata(invocation)
+        finally:
+            keep_partial_parse(invocation)
 
 
 def with_warehouse_metadata(invocation: DbtCliInvocation) -> Iterator[Any]:

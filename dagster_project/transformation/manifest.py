@@ -10,6 +10,8 @@ from pathlib import Path
 
 from .. import settings
 
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
 
 def dbt_executable() -> str:
     """The dbt installed beside this Python, so the pipeline works without an activated venv."""
@@ -36,6 +38,10 @@ def parse_dbt_project() -> None:
             check=True,
             env={**os.environ, **settings.dbt_environment()},
         )
+        # dbt's parse state too: dagster-dbt seeds each invocation's target
+        # folder with it, so that `dbt build` does not parse the project again
+        if (Path(scratch) / PARTIAL_PARSE_FILE).exists():
+            os.replace(Path(scratch) / PARTIAL_PARSE_FILE, target / PARTIAL_PARSE_FILE)
         os.replace(Path(scratch) / "manifest.json", target / "manifest.json")
 
 
