@@ -283,10 +283,25 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
         f"""
         with
         {_RUN_QUARTERS_CTE},
-        raw_keys as (
-            select platform, post_id, min(published_at) as published_at
+        raw_hashes as (
+            -- keys grouped by their 64-bit hash first: an integer groups faster than two texts
+            select hash(platform, post_id) as key_hash, count(*) as observations, min(published_at) as published_at
             from raw.posts
             where published_at >= $run_starts_at and published_at < $run_ends_at
+            group by key_hash
+        ),
+        raw_keys as (
+            -- a hash seen once is one post
+            select published_at
+            from raw_hashes
+            where observations = 1
+            union all
+            -- a hash seen more than once is one post observed in several files or (rarely) a collision
+            -- of different keys: those rows are grouped by the key itself
+            select min(published_at) as published_at
+            from raw.posts
+            where published_at >= $run_starts_at and published_at < $run_ends_at
+                and hash(platform, post_id) in (select key_hash from raw_hashes where observations > 1)
             group by platform, post_id
         ),
         raw_by_quarter as (
@@ -323,7 +338,8 @@ def staging_posts_violations(conn: duckdb.DuckDBPyConnection, periods: RunPeriod
         f"""
         with
         {_RUN_QUARTERS_CTE},
-        run_posts as (
+        -- not materialized: each use reads only the columns it needs, straight from the table
+        run_posts as not materialized (
             select
                 {_STAGING_QUARTER} as quarter_number,
                 platform,
@@ -353,11 +369,20 @@ def staging_posts_violations(conn: duckdb.DuckDBPyConnection, periods: RunPeriod
             where has_null_key or has_bad_count
             group by quarter_number
         ),
-        duplicated_keys as (
-            -- grouped by the key alone (a third grouping column costs half as much again at scale)
-            select platform, post_id, min(quarter_number) as quarter_number, count(*) - 1 as extra_rows
+        repeated_hashes as (
+            -- keys grouped by their 64-bit hash first: an integer groups faster than two texts;
+            -- a hash seen twice is a duplicated key or (rarely) a collision, told apart below
+            select hash(platform, post_id) as key_hash
             from run_posts
             where not has_null_key
+            group by key_hash
+            having count(*) > 1
+        ),
+        duplicated_keys as (
+            -- grouped by the key itself, only the rows of a repeated hash (none when no key repeats)
+            select platform, post_id, min(quarter_number) as quarter_number, count(*) - 1 as extra_rows
+            from run_posts
+            where not has_null_key and hash(platform, post_id) in (select key_hash from repeated_hashes)
             group by platform, post_id
             having count(*) > 1
         ),
@@ -448,18 +473,23 @@ def account_posts_against_staging(conn: duckdb.DuckDBPyConnection, periods: RunP
         with
         {_RUN_PERIODS_CTE},
         {_MEMBERS_CTE},
-        run_posts as (
-            select platform, handle, published_date
+        posts_by_day as (
+            -- counted first per account and day, so the join below sees thousands of rows, not millions
+            select platform, handle, published_date, count(*) as posts
             from staging.stg_landing__posts
             where is_counted and published_date between $first_day and $last_day
+            group by platform, handle, published_date
         ),
         counted_by_panel as (
-            select members.period, members.panel, count(run_posts.handle) as counted_staging_posts
+            select
+                members.period,
+                members.panel,
+                cast(coalesce(sum(posts_by_day.posts), 0) as bigint) as counted_staging_posts
             from members
-            left join run_posts
-                on run_posts.platform = members.platform
-                and run_posts.handle = members.handle
-                and run_posts.published_date between members.period_start and members.period_end
+            left join posts_by_day
+                on posts_by_day.platform = members.platform
+                and posts_by_day.handle = members.handle
+                and posts_by_day.published_date between members.period_start and members.period_end
             group by members.period, members.panel
         ),
         facts_by_panel as (
@@ -515,29 +545,52 @@ def year_posts_against_quarters(conn: duckdb.DuckDBPyConnection, periods: RunPer
                 and quarters.period_end <= years.period_end
             group by years.year, years.panel, years.handle
         ),
-        staging_counts as (
-            select years.year, years.panel, years.handle, count(posts.post_id) as staging_posts
+        judged as (
+            select
+                years.*,
+                quarters_of_years.quarter_rows = quarter(years.period_end) - quarter(years.period_start) + 1
+                    and quarters_of_years.all_computed_now as from_quarters,
+                quarters_of_years.quarter_posts
             from years
-            left join staging.stg_landing__posts as posts
-                on posts.platform = years.platform
-                and posts.handle = years.handle
-                and posts.is_counted
-                and posts.published_date between years.period_start and years.period_end
-            group by years.year, years.panel, years.handle
+            inner join quarters_of_years using (year, panel, handle)
+        ),
+        from_staging as (
+            select * from judged where from_quarters is not true
+        ),
+        staging_days as (
+            -- staging is read only for the members whose year is not the sum of this run's quarters
+            -- (none in a run of whole years), counted per account and day before the join
+            select posts.platform, posts.handle, posts.published_date, count(*) as posts
+            from staging.stg_landing__posts as posts
+            where posts.is_counted
+                and posts.published_date between $years_start and $years_end
+                and (posts.platform, posts.handle) in (select platform, handle from from_staging)
+            group by posts.platform, posts.handle, posts.published_date
+        ),
+        staging_counts as (
+            select
+                from_staging.year,
+                from_staging.panel,
+                from_staging.handle,
+                cast(coalesce(sum(staging_days.posts), 0) as bigint) as staging_posts
+            from from_staging
+            left join staging_days
+                on staging_days.platform = from_staging.platform
+                and staging_days.handle = from_staging.handle
+                and staging_days.published_date between from_staging.period_start and from_staging.period_end
+            group by from_staging.year, from_staging.panel, from_staging.handle
         ),
         compared as (
             select
-                years.year,
-                years.panel,
-                years.handle,
-                years.posts,
-                quarters_of_years.quarter_rows = quarter(years.period_end) - quarter(years.period_start) + 1
-                    and quarters_of_years.all_computed_now as from_quarters,
-                quarters_of_years.quarter_posts,
+                judged.year,
+                judged.panel,
+                judged.handle,
+                judged.posts,
+                judged.from_quarters,
+                judged.quarter_posts,
                 staging_counts.staging_posts
-            from years
-            inner join quarters_of_years using (year, panel, handle)
-            inner join staging_counts using (year, panel, handle)
+            from judged
+            left join staging_counts using (year, panel, handle)
         )
         select
             cast(year as varchar) as year,
@@ -549,7 +602,12 @@ def year_posts_against_quarters(conn: duckdb.DuckDBPyConnection, periods: RunPer
         from compared
         order by year, panel, handle
         """,
-        {**periods.bounds("year"), "run_quarters": periods.quarter_labels},
+        {
+            **periods.bounds("year"),
+            "run_quarters": periods.quarter_labels,
+            "years_start": dt.date(periods.years[0], 1, 1),
+            "years_end": dt.date(periods.years[-1], 12, 31),
+        },
     )
 
 
