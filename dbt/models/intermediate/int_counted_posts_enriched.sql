@@ -1,7 +1,11 @@
 {#- Counted posts (METRICS.md "Counted posts") of accounts listed in a panel,
-    published within the span of the run's periods, with the follower count of
-    their publish day. Post texts stay in staging: only the few top posts need
-    them, and copying millions of texts here would cost more than the join. -#}
+    published within the span of the run's own periods (not the periods
+    before them: their figures come from int_account_days_aggregated, and
+    only the run's periods need single posts, for the top posts), with the
+    follower count of their publish day. A one-quarter run thus reads its
+    year, not every year. Post texts stay in staging: only the few top posts
+    need them, and copying millions of texts here would cost more than the
+    join. -#}
 with
 
 posts as (
@@ -10,9 +14,9 @@ posts as (
 
 ),
 
-follower_snapshots as (
+account_days as (
 
-    select * from {{ ref('stg_landing__follower_snapshots') }}
+    select * from {{ ref('int_account_days_aggregated') }}
 
 ),
 
@@ -34,6 +38,7 @@ run_span as (
         min(period_start) as first_day,
         max(period_end) as last_day
     from periods
+    where is_run_period
 
 ),
 
@@ -50,36 +55,10 @@ counted_posts_in_span as (
 
 ),
 
-publishing_days as (
-
-    select distinct
-        platform,
-        handle,
-        published_date
-    from counted_posts_in_span
-
-),
-
-followers_by_day as (
-
-    -- the latest snapshot on or before the publish day, however old
-    -- (LANDING.md section 3); none before the account's first snapshot.
-    -- Looked up once per account and day, not once per post: far fewer rows.
-    select
-        publishing_days.platform,
-        publishing_days.handle,
-        publishing_days.published_date,
-        follower_snapshots.followers
-    from publishing_days
-    asof left join follower_snapshots
-        on publishing_days.platform = follower_snapshots.platform
-        and publishing_days.handle = follower_snapshots.handle
-        and publishing_days.published_date >= follower_snapshots.snapshot_date
-
-),
-
 with_followers as (
 
+    -- every such post has its day in account_days, whose span holds this one;
+    -- the day's follower count is the one of its posts (LANDING.md section 3)
     select
         counted_posts_in_span.platform,
         counted_posts_in_span.post_id,
@@ -92,12 +71,12 @@ with_followers as (
         counted_posts_in_span.reposts,
         counted_posts_in_span.quotes,
         counted_posts_in_span.reactions,
-        followers_by_day.followers as followers_at_publish
+        account_days.followers as followers_at_publish
     from counted_posts_in_span
-    left join followers_by_day
-        on counted_posts_in_span.platform = followers_by_day.platform
-        and counted_posts_in_span.handle = followers_by_day.handle
-        and counted_posts_in_span.published_date = followers_by_day.published_date
+    left join account_days
+        on counted_posts_in_span.platform = account_days.platform
+        and counted_posts_in_span.handle = account_days.handle
+        and counted_posts_in_span.published_date = account_days.published_date
 
 ),
 
