@@ -10,14 +10,18 @@ as text (no markup is interpreted), so post texts stay what they are.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 from pathlib import Path
 
 import font_source_sans_pro
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
+from fpdf.table import Table
+from fpdf.util import Padding
 
 from dagster_project.reports import charts
 from dagster_project.reports.markdown import plain_text
@@ -49,6 +53,85 @@ def printable(text: str) -> str:
     return "".join(character for character in text if ord(character) in characters or character in "\n\t")
 
 
+# Text widths by font, text and size. fpdf2's line breaking measures every cell's text one
+# character at a time, and the line so far again after each character: the same texts many
+# times over (each table cell is laid out twice, once for its row's height and once drawn).
+_TEXT_WIDTHS: dict[tuple[str, str, float], tuple[int, float]] = {}
+_MAX_REMEMBERED_WIDTHS = 500_000
+
+
+class _RememberingTTFFont(TTFFont):
+    """fpdf2's TrueType font, answering `get_text_width` from a cache: the same figures, since a width depends only on its arguments."""
+
+    __slots__ = ()
+
+    def get_text_width(self, text, font_size_pt, text_shaping_params):
+        if text_shaping_params:
+            return super().get_text_width(text, font_size_pt, text_shaping_params)
+        key = (self.fontkey, text, font_size_pt)
+        width = _TEXT_WIDTHS.get(key)
+        if width is None:
+            if len(_TEXT_WIDTHS) >= _MAX_REMEMBERED_WIDTHS:
+                _TEXT_WIDTHS.clear()
+            width = _TEXT_WIDTHS[key] = super().get_text_width(text, font_size_pt, text_shaping_params)
+        elif font_size_pt > self.biggest_size_pt:
+            self.biggest_size_pt = font_size_pt  # as the measure would have noted it
+        return width
+
+
+# Characters that make fpdf2's line breaking do more than lay a line out: those cells take its way.
+_LINE_BREAK_SPECIALS = frozenset("\n\r\f\u00ad")
+
+
+class _QuickTable(Table):
+    """fpdf2's table, with the height of a plain one-line cell worked out instead of laid out.
+
+    fpdf2 lays every cell out twice: once with writing disabled, for its row's height, and
+    once drawn. For a body cell of plain text that fits its column on one line (most of the
+    report's cells) the first pass can only find one line: its height is the line height plus
+    the vertical padding, as fpdf2 computes it. Every other cell (headings, wrapped or special
+    text) takes fpdf2's own pass. The drawing pass is fpdf2's, untouched.
+    """
+
+    def _render_table_cell(self, i, j, cell, row_height, cell_height_info=None, cell_x_positions=None, **kwargs):
+        if cell_height_info is None and self._one_plain_line(i, j, cell):
+            padding = Padding.new(cell.padding) if cell.padding else self._padding
+            self._fpdf.set_x(0)  # as fpdf2's height pass leaves it (it restores the position after the table's pass)
+            return False, 0, (0.0 + row_height) + padding.top + padding.bottom
+        return super()._render_table_cell(
+            i, j, cell, row_height, cell_height_info=cell_height_info, cell_x_positions=cell_x_positions, **kwargs
+        )
+
+    def _one_plain_line(self, i: int, j: int, cell) -> bool:
+        fpdf = self._fpdf
+        if (
+            not cell.text
+            or cell.img is not None
+            or cell.rowspan != 1
+            or cell.colspan != 1
+            or cell.style is not None
+            or cell.padding is not None
+            or i < self._num_heading_rows
+            or self.rows[i].style is not None
+            or self._markdown
+            or self._cell_fill_mode.should_fill_cell(i, j)
+            or fpdf.text_shaping
+            or fpdf.char_spacing
+            or fpdf.font_stretching != 100
+            or not fpdf.is_ttf_font
+            or _LINE_BREAK_SPECIALS.intersection(cell.text)
+        ):
+            return False
+        # the body cells' font is the table's initial one, the current font during the height pass
+        if fpdf.font_face() != self._initial_style:
+            return False
+        _, width = fpdf.current_font.get_text_width(cell.text, fpdf.font_size_pt, None)
+        padding = Padding.new(cell.padding) if cell.padding else self._padding
+        room = self._get_col_width(i, j, cell.colspan) - padding.left - padding.right
+        # a margin well above fpdf2's float tolerance: a text near the edge takes fpdf2's own pass
+        return width / fpdf.k < room - 0.01
+
+
 class _ReportPDF(FPDF):
     def __init__(self, report: ReportView):
         super().__init__(orientation="L", unit="mm", format="A4")
@@ -58,6 +141,9 @@ class _ReportPDF(FPDF):
         self.add_font(FONT, "", FONT_DIR / "SourceSansPro-Regular.ttf")
         self.add_font(FONT, "B", FONT_DIR / "SourceSansPro-Bold.ttf")
         self.add_font(FONT, "I", FONT_DIR / "SourceSansPro-It.ttf")
+        for font in self.fonts.values():
+            if type(font) is TTFFont:
+                font.__class__ = _RememberingTTFFont
         self.set_title(report.title)
         self.set_lang(report.language)
         self.set_creator("bts-benchmark")
@@ -119,7 +205,7 @@ class _ReportPDF(FPDF):
         # The table takes the current fill colour as its cells' background: white, not the last heading's blue.
         self.set_fill_color(255, 255, 255)
         alignment = ["LEFT" if index < left_columns else "RIGHT" for index in range(len(header))]
-        with self.table(
+        with self._quick_table(
             col_widths=col_widths,
             text_align=alignment,
             line_height=4.6,
@@ -132,6 +218,13 @@ class _ReportPDF(FPDF):
                 for text in cells:
                     row.cell(printable(text))
         self.ln(2)
+
+    @contextlib.contextmanager
+    def _quick_table(self, **options) -> Iterator[_QuickTable]:
+        """`FPDF.table`, with the quicker height pass of `_QuickTable`."""
+        table = _QuickTable(self, **options)
+        yield table
+        table.render()
 
     # Charts
 
