@@ -9,44 +9,53 @@ members as (
 
 ),
 
-counted_posts as (
+counted_posts as not materialized (
 
     select * from {{ ref('int_counted_posts_enriched') }}
 
 ),
 
-posts as (
+posts as not materialized (
 
     select * from {{ ref('stg_landing__posts') }}
 
 ),
 
-member_posts as (
+run_members as not materialized (
 
     select
-        members.period_kind,
-        members.period,
-        members.panel,
-        members.handle,
-        members.display_name,
+        period_kind,
+        period,
+        period_start,
+        period_end,
+        panel,
+        platform,
+        handle,
+        display_name
+    from members
+    where is_run_period
+
+),
+
+member_posts as not materialized (
+
+    -- narrow: the key and the order only, the rest is joined to the few
+    -- candidates below; not materialized: computed twice costs less than
+    -- writing two rows (its quarter, its year) for every post of the run's
+    -- periods, which spilled to disk at ten million posts
+    select
+        run_members.period_kind,
+        run_members.period,
+        run_members.panel,
         counted_posts.platform,
         counted_posts.post_id,
-        counted_posts.published_at,
-        counted_posts.post_type,
-        counted_posts.likes,
-        counted_posts.comments,
-        counted_posts.reposts,
-        counted_posts.quotes,
-        counted_posts.reactions,
-        counted_posts.followers_at_publish,
         counted_posts.post_interaction
-    from members
+    from run_members
     inner join counted_posts
-        on members.platform = counted_posts.platform
-        and members.handle = counted_posts.handle
-        and counted_posts.published_date between members.period_start and members.period_end
-    where members.is_run_period
-        and counted_posts.post_interaction is not null
+        on run_members.platform = counted_posts.platform
+        and run_members.handle = counted_posts.handle
+        and counted_posts.published_date between run_members.period_start and run_members.period_end
+    where counted_posts.post_interaction is not null
 
 ),
 
@@ -66,15 +75,52 @@ panel_thresholds as (
 
 ),
 
-candidate_posts as (
+candidate_keys as (
 
-    select member_posts.*
+    select
+        member_posts.period_kind,
+        member_posts.period,
+        member_posts.panel,
+        member_posts.platform,
+        member_posts.post_id
     from member_posts
     inner join panel_thresholds
         on member_posts.period_kind = panel_thresholds.period_kind
         and member_posts.period = panel_thresholds.period
         and member_posts.panel = panel_thresholds.panel
     where member_posts.post_interaction >= panel_thresholds.tenth_best_interaction
+
+),
+
+candidate_posts as (
+
+    select
+        candidate_keys.period_kind,
+        candidate_keys.period,
+        candidate_keys.panel,
+        run_members.handle,
+        run_members.display_name,
+        counted_posts.platform,
+        counted_posts.post_id,
+        counted_posts.published_at,
+        counted_posts.post_type,
+        counted_posts.likes,
+        counted_posts.comments,
+        counted_posts.reposts,
+        counted_posts.quotes,
+        counted_posts.reactions,
+        counted_posts.followers_at_publish,
+        counted_posts.post_interaction
+    from candidate_keys
+    inner join counted_posts
+        on candidate_keys.platform = counted_posts.platform
+        and candidate_keys.post_id = counted_posts.post_id
+    inner join run_members
+        on candidate_keys.period_kind = run_members.period_kind
+        and candidate_keys.period = run_members.period
+        and candidate_keys.panel = run_members.panel
+        and counted_posts.platform = run_members.platform
+        and counted_posts.handle = run_members.handle
 
 ),
 
