@@ -350,3 +350,86 @@ def test_warnings_are_shown_and_do_not_stop_the_publication(after_good_run):
     assert "marts/fct_account_quarter / members_have_follower_snapshot" in completed.stderr
     assert "handle quiet_lab" in completed.stderr
     assert hashlib.sha256((warehouse / "analytics.duckdb").read_bytes()).hexdigest() != published
+
+
+# --- the reconciliations count exactly, and a bad row in the run's quarter fails a one-quarter run ---
+
+Q3 = (Quarter.parse("2021-Q3"),)
+A_Q3_POST = "(select min(post_id) from staging.stg_landing__posts where published_date between date '2021-07-01' and date '2021-09-30')"
+
+
+def test_a_post_observed_in_two_landing_files_is_one_raw_post(working_copy):
+    # keys are grouped by hash first; a hash seen twice is regrouped by the key itself
+    working_copy(
+        "insert into raw.posts select * replace ('copy/' || file_path as file_path, 'copy' as file_hash) "
+        f"from raw.posts where post_id = {A_Q3_POST}"
+    )
+    assert run_one_check(check_named("staging/stg_landing__posts", "posts_match_raw")).passed
+    assert run_one_check(check_named("staging/stg_landing__posts", "posts_match_raw"), quarters=Q3).passed
+
+
+def test_a_post_observed_twice_in_raw_and_missing_from_staging_fails(working_copy):
+    working_copy(
+        "insert into raw.posts select * replace ('copy/' || file_path as file_path, 'copy' as file_hash) "
+        f"from raw.posts where post_id = {A_Q3_POST}"
+    )
+    working_copy(f"delete from staging.stg_landing__posts where post_id = {A_Q3_POST}")
+    result = run_one_check(check_named("staging/stg_landing__posts", "posts_match_raw"), quarters=Q3)
+    assert not result.passed
+    assert "staging_posts = distinct_raw_posts broken in 1 of 1 row; first: quarter 2021-Q3" in result.description
+
+
+@pytest.mark.parametrize(
+    "asset, name, sql, said",
+    [
+        (
+            "staging/stg_landing__posts",
+            "columns_valid",
+            f"insert into staging.stg_landing__posts select * from staging.stg_landing__posts where post_id = {A_Q3_POST}",
+            "duplicate_keys = 0",
+        ),
+        (
+            "staging/stg_landing__posts",
+            "columns_valid",
+            f"update staging.stg_landing__posts set reactions = null where post_id = {A_Q3_POST}",
+            "negative_or_missing_counts = 0",
+        ),
+        (
+            "staging/stg_landing__posts",
+            "posts_match_raw",
+            f"delete from staging.stg_landing__posts where post_id = {A_Q3_POST}",
+            "staging_posts = distinct_raw_posts",
+        ),
+        (
+            "marts/fct_account_quarter",
+            "posts_match_staging",
+            "update marts.fct_account_quarter set posts = posts + 1 where quarter = '2021-Q3'",
+            "quarter 2021-Q3, panel sci",
+        ),
+        (
+            "marts/fct_account_year",
+            "posts_match_quarters",
+            "update marts.fct_account_year set posts = posts + 1",
+            "year 2021, panel sci, handle ropensci",
+        ),
+    ],
+    ids=["duplicate key", "missing count", "post missing from staging", "quarter posts", "year posts"],
+)
+def test_a_bad_row_in_the_runs_quarter_fails_a_one_quarter_run(working_copy, asset, name, sql, said):
+    working_copy(sql)
+    result = run_one_check(check_named(asset, name), quarters=Q3)
+    assert not result.passed
+    assert said in result.description
+
+
+def test_a_one_quarter_run_checks_the_year_against_the_counted_staging_posts(working_copy):
+    # a post of 2021-Q1 leaves staging: the year of a one-quarter run is recounted from staging, not from its quarters
+    working_copy(
+        "delete from staging.stg_landing__posts where post_id = (select min(post_id) from staging.stg_landing__posts "
+        "where is_counted and published_date between date '2021-01-01' and date '2021-03-31')"
+    )
+    result = run_one_check(check_named("marts/fct_account_year", "posts_match_quarters"), quarters=Q3)
+    assert not result.passed
+    assert "counted staging posts" in result.metadata["offending_rows"].value
+    # while a run of the four quarters takes the year from its quarters, which still hold the post
+    assert run_one_check(check_named("marts/fct_account_year", "posts_match_quarters")).passed

@@ -241,3 +241,25 @@ def test_bad_arguments_are_named(analytics_db, tmp_path):
         render_quarter_report(analytics_db, "2023-Q4", tmp_path, language="de")
     with pytest.raises(FileNotFoundError, match="analytics database"):
         render_quarter_report(tmp_path / "missing.duckdb", "2023-Q4", tmp_path)
+
+
+def _without_dates(pdf: bytes) -> list[bytes]:
+    """The PDF's lines but its creation date and the ID made from it."""
+    return [line for line in pdf.split(b"\n") if b"CreationDate" not in line and not line.startswith(b"/ID ")]
+
+
+def test_the_quick_table_height_pass_draws_the_same_pdf_as_fpdf2s_own(tmp_path, monkeypatch):
+    # a large panel: the audience table runs over pages (headings repeated), definitions' cells wrap
+    database = write_analytics_db(tmp_path / "analytics.duckdb", extra_x_accounts=60)
+    quick = render_quarter_report(database, "2023-Q4", tmp_path / "quick", run_info=RUN_INFO)
+
+    from fpdf import FPDF
+
+    from dagster_project.reports import pdf
+
+    monkeypatch.setattr(pdf._ReportPDF, "_quick_table", FPDF.table)
+    pdf._TEXT_WIDTHS.clear()
+    monkeypatch.setattr(pdf._RememberingTTFFont, "get_text_width", pdf.TTFFont.get_text_width)
+    reference = render_quarter_report(database, "2023-Q4", tmp_path / "fpdf2", run_info=RUN_INFO)
+
+    assert _without_dates(quick.pdf_path.read_bytes()) == _without_dates(reference.pdf_path.read_bytes())

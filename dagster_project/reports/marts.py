@@ -48,18 +48,26 @@ class Marts:
             [quarter],
         )
 
-    def panel_quarters(self, panel: str, metrics: list[str]) -> list[Row]:
-        """fct_panel_quarter rows of the panel for these metrics, every quarter present."""
+    def panel_quarters(self, panel: str, metrics: list[str], first_quarter: str, last_quarter: str) -> list[Row]:
+        """fct_panel_quarter rows of the panel for these metrics, the quarters from first to last (`YYYY-Qn`) present."""
         return self._rows(
-            "select * from marts.fct_panel_quarter where panel = ? and list_contains(?, metric) order by quarter",
-            [panel, metrics],
+            """
+            select * from marts.fct_panel_quarter
+            where panel = ? and list_contains(?, metric) and quarter between ? and ?
+            order by quarter
+            """,
+            [panel, metrics, first_quarter, last_quarter],
         )
 
-    def panel_years(self, panel: str, metrics: list[str]) -> list[Row]:
-        """fct_panel_year rows of the panel for these metrics, every year present."""
+    def panel_years(self, panel: str, metrics: list[str], first_year: int, last_year: int) -> list[Row]:
+        """fct_panel_year rows of the panel for these metrics, the years from first to last present."""
         return self._rows(
-            "select * from marts.fct_panel_year where panel = ? and list_contains(?, metric) order by year",
-            [panel, metrics],
+            """
+            select * from marts.fct_panel_year
+            where panel = ? and list_contains(?, metric) and year between ? and ?
+            order by year
+            """,
+            [panel, metrics, first_year, last_year],
         )
 
     def year_period_end(self, panel: str, year: int) -> Any:

@@ -256,8 +256,15 @@ class _PanelBuilder:
         self.headline_metrics = [metric for metric in HEADLINE_METRICS if metric not in excluded]
         self.ranking_metrics = [metric for metric in RANKING_METRICS if metric not in excluded]
         wanted = sorted(set(HEADLINE_METRICS) | set(ACTIVITY_METRICS))
-        self.by_quarter = {(row["quarter"], row["metric"]): row for row in marts.panel_quarters(panel, wanted)}
-        self.by_year = {(row["year"], row["metric"]): row for row in marts.panel_years(panel, wanted)}
+        # The report shows the quarter, the year's earlier ones, the previous one and the activity charts' last
+        # ACTIVITY_QUARTERS_SHOWN; the year and the one before: those are all it reads.
+        first_shown = quarter
+        for _ in range(ACTIVITY_QUARTERS_SHOWN - 1):
+            first_shown = first_shown.previous()
+        rows = marts.panel_quarters(panel, wanted, first_shown.label, quarter.label)
+        self.by_quarter = {(row["quarter"], row["metric"]): row for row in rows}
+        rows = marts.panel_years(panel, wanted, quarter.year - 1, quarter.year)
+        self.by_year = {(row["year"], row["metric"]): row for row in rows}
         self.year_period_end = marts.year_period_end(panel, quarter.year)
         self.year_name = year_label(quarter.year, self.year_period_end, language)
         self.previous_year_name = year_label(quarter.year - 1, marts.year_period_end(panel, quarter.year - 1), language)
