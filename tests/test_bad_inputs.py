@@ -189,15 +189,15 @@ def test_a_file_growing_during_the_run_loads_whole_at_the_next_run(tmp_path, mon
 def test_a_file_grown_after_duckdb_read_it_is_rejected_not_half_loaded(tmp_path, monkeypatch):
     landing = good_landing(tmp_path)
     path = landing.write("late.csv", CANONICAL_HEADER + "x,sanofi,late-1,2023-05-01 12:00,post,t,1,0,0,0,,\n")
-    stage = loader._stage_csv
+    create = loader._TypedFile.create
 
-    def stage_then_grow(conn, entry, readable, names, delimiter):
-        stage(conn, entry, readable, names, delimiter)
-        if entry.relative_path == "late.csv":
+    def read_then_grow(typed, readable):
+        create(typed, readable)
+        if typed.entry.relative_path == "late.csv":
             with path.open("a") as handle:
                 handle.write("x,sanofi,late-2,2023-05-01 12:00,post,t,1,0,0,0,,\n")
 
-    monkeypatch.setattr(loader, "_stage_csv", stage_then_grow)
+    monkeypatch.setattr(loader._TypedFile, "create", read_then_grow)
     report = landing.sync()
     assert [(error.path, error.message) for error in report.rejections] == [
         ("late.csv", "the file changed while it was being read; it will be read again at the next run")

@@ -57,19 +57,4 @@ def _read_typed(
     conn: duckdb.DuckDBPyConnection, entry: LandingEntry, inspection: FileInspection, scratch_dir: Path, run_date: dt.date
 ):
     """Temp table `typed` from the file, as `loader._load_file` builds it before inserting anything."""
-    readable = loader._readable_copy(entry, inspection, scratch_dir, normalise=False)
-    fmt, header, delimiter = loader._choose_format(entry, readable)
-    names = loader._unique_names(header)
-    try:
-        loader._stage_csv(conn, entry, readable, names, delimiter)
-    except duckdb.Error as first_error:
-        if not inspection.has_carriage_returns:
-            loader._raise_structure_error(entry, readable, delimiter, len(names), first_error)
-        # Line ends mixed within one file: the loader reads a copy with LF everywhere, and so does this.
-        readable = loader._readable_copy(entry, inspection, scratch_dir, normalise=True)
-        try:
-            loader._stage_csv(conn, entry, readable, names, delimiter)
-        except duckdb.Error as error:
-            loader._raise_structure_error(entry, readable, delimiter, len(names), error)
-    loader._type_and_validate(conn, entry, fmt, names, header, run_date)
-    return fmt
+    return loader.read_typed(conn, entry, inspection, scratch_dir, run_date).fmt

@@ -17,7 +17,11 @@ from typing import Callable
 EARLIEST_DATE = "2006-03-21"  # the first tweet; anything earlier is a misread date
 
 _SPACES = r"\x{00A0}\x{202F}"
+_SPACE_CLASS = r"[\s" + _SPACES + "]"
 _COUNT_PATTERN = r"^([0-9]+|[0-9]{1,3}([, " + _SPACES + r"][0-9]{3})+)(\.0*)?$"
+# Counts as exports mostly write them (`15`, `1777.0`): cast directly. Up to 18
+# digits, so that the cast can neither overflow nor go through a double.
+_PLAIN_COUNT_PATTERN = r"[0-9]{1,18}(\.0*)?"
 
 
 def quote_identifier(name: str) -> str:
@@ -25,27 +29,56 @@ def quote_identifier(name: str) -> str:
 
 
 def _trimmed(column: str) -> str:
-    return f"regexp_replace(coalesce({column}, ''), '^[\\s{_SPACES}]+|[\\s{_SPACES}]+$', '', 'g')"
+    return f"regexp_replace(coalesce({column}, ''), '^{_SPACE_CLASS}+|{_SPACE_CLASS}+$', '', 'g')"
 
 
-def count_sql(column: str, empty_is_zero: bool = True) -> str:
-    value = _trimmed(column)
-    empty = "0" if empty_is_zero else "null"
+# Tests turn the shortcuts off to compare them with the general path they stand for.
+FAST_PATHS = True
+
+
+def _on_trimmed(column: str, build: Callable[[str], str]) -> str:
+    """`build` applied to the column without its surrounding blanks (a NULL is an empty value).
+
+    Trimming is a `regexp_replace`, the costliest expression of typing; most
+    values have nothing to trim, so it runs only for those that do (or are
+    NULL). For the others the value is used as it is, which is the same thing.
+    """
+    if not FAST_PATHS:
+        return build(_trimmed(column))
     return (
-        f"case when {value} = '' then {empty} "
+        f"case when {column} is null or regexp_matches({column}, '^{_SPACE_CLASS}|{_SPACE_CLASS}$') "
+        f"then {build(_trimmed(column))} else {build(column)} end"
+    )
+
+
+def _count_value(value: str, empty_is_zero: bool) -> str:
+    empty = "0" if empty_is_zero else "null"
+    plain = f"when regexp_full_match({value}, '{_PLAIN_COUNT_PATTERN}') then try_cast({value} as bigint) " if FAST_PATHS else ""
+    return (
+        f"case {plain}"
+        f"when {value} = '' then {empty} "
         f"when regexp_full_match({value}, '{_COUNT_PATTERN}') "
         f"then try_cast(regexp_replace(regexp_replace({value}, '[, {_SPACES}]', '', 'g'), '\\.0*$', '') as bigint) end"
     )
+
+
+def count_sql(column: str, empty_is_zero: bool = True) -> str:
+    return _on_trimmed(column, lambda value: _count_value(value, empty_is_zero))
 
 
 def _local(expression: str) -> str:
     return f"timezone(getvariable('bts_timezone'), {expression})"
 
 
-def timestamp_sql(column: str, month_first: bool = False) -> str:
-    """A publish instant: ISO 8601 with or without offset, `2016-12-23 18:50 +0000`, or a day-first local date."""
-    value = _trimmed(column)
-    slash_formats = "['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M']" if month_first else "['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M']"
+def _strptime_any(value: str, formats: tuple[str, ...]) -> str:
+    # One try_strptime per format, not try_strptime(value, [list]): the list form
+    # crashed DuckDB 1.5.6 (SIGSEGV in StrpTimeFormat::Parse) under parallel load.
+    calls = [f"try_strptime({value}, '{fmt}')" for fmt in formats]
+    return calls[0] if len(calls) == 1 else f"coalesce({', '.join(calls)})"
+
+
+def _timestamp_value(value: str, month_first: bool) -> str:
+    slash_formats = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M") if month_first else ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
     return (
         "case "
         f"when regexp_full_match({value}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{1,2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?(Z|[+-]\\d{{2}}:?\\d{{2}})') "
@@ -55,13 +88,17 @@ def timestamp_sql(column: str, month_first: bool = False) -> str:
         f"when regexp_full_match({value}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{1,2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?') "
         f"then {_local(f'try_cast({value} as timestamp)')} "
         f"when regexp_full_match({value}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}} \\d{{1,2}}:\\d{{2}}(:\\d{{2}})?') "
-        f"then {_local(f'try_strptime({value}, {slash_formats})')} "
+        f"then {_local(_strptime_any(value, slash_formats))} "
         "end"
     )
 
 
-def date_sql(column: str) -> str:
-    value = _trimmed(column)
+def timestamp_sql(column: str, month_first: bool = False) -> str:
+    """A publish instant: ISO 8601 with or without offset, `2016-12-23 18:50 +0000`, or a day-first local date."""
+    return _on_trimmed(column, lambda value: _timestamp_value(value, month_first))
+
+
+def _date_value(value: str) -> str:
     return (
         "case "
         f"when regexp_full_match({value}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') then try_cast({value} as date) "
@@ -70,20 +107,37 @@ def date_sql(column: str) -> str:
     )
 
 
+def date_sql(column: str) -> str:
+    return _on_trimmed(column, _date_value)
+
+
 def snowflake_instant_sql(column: str) -> str:
-    value = _trimmed(column)
-    return (
-        f"case when regexp_full_match({value}, '[0-9]{{1,19}}') and try_cast({value} as bigint) is not null "
-        f"then make_timestamptz(((try_cast({value} as bigint) >> 22) + 1288834974657) * 1000) end"
+    return _on_trimmed(
+        column,
+        lambda value: (
+            f"case when regexp_full_match({value}, '[0-9]{{1,19}}') and try_cast({value} as bigint) is not null "
+            f"then make_timestamptz(((try_cast({value} as bigint) >> 22) + 1288834974657) * 1000) end"
+        ),
     )
 
 
 def _permalink_handle(column: str) -> str:
-    return f"nullif(lower(regexp_extract({_trimmed(column)}, '^https?://(?:www\\.|mobile\\.)?(?:twitter|x)\\.com/([A-Za-z0-9_]+)/status/[0-9]+', 1)), '')"
+    return _on_trimmed(
+        column,
+        lambda value: f"nullif(lower(regexp_extract({value}, '^https?://(?:www\\.|mobile\\.)?(?:twitter|x)\\.com/([A-Za-z0-9_]+)/status/[0-9]+', 1)), '')",
+    )
 
 
 def _handle(column: str) -> str:
-    return f"nullif(lower(ltrim({_trimmed(column)}, '@')), '')"
+    return _on_trimmed(column, lambda value: f"nullif(lower(ltrim({value}, '@')), '')")
+
+
+def _nonempty(column: str) -> str:
+    return _on_trimmed(column, lambda value: f"nullif({value}, '')")
+
+
+def _numeric_id(column: str) -> str:
+    return _on_trimmed(column, lambda value: f"nullif(regexp_extract({value}, '^[0-9]+$'), '')")
 
 
 def _text(column: str) -> str:
@@ -163,8 +217,7 @@ def _post_fields(
 
 
 def _platform_sql(columns: dict[str, str]) -> str:
-    value = f"lower({_trimmed(columns['platform'])})"
-    return f"case when {value} in ('x', 'instagram') then {value} end"
+    return _on_trimmed(columns["platform"], lambda value: f"case when lower({value}) in ('x', 'instagram') then lower({value}) end")
 
 
 def _impressions(*names: str) -> Callable[[dict[str, str]], str]:
@@ -182,19 +235,24 @@ _CANONICAL_TYPES = {"x": ("post", "reply", "quote", "repost"), "instagram": ("im
 
 
 def _instagram_type(columns: dict[str, str]) -> str:
-    value = f"lower({_trimmed(columns['post type'])})"
-    cases = " ".join(f"when {value} = '{label}' then '{kind}'" for label, kind in _INSTAGRAM_TYPES.items())
-    return f"case {cases} end"
+    def build(value: str) -> str:
+        cases = " ".join(f"when lower({value}) = '{label}' then '{kind}'" for label, kind in _INSTAGRAM_TYPES.items())
+        return f"case {cases} end"
+
+    return _on_trimmed(columns["post type"], build)
 
 
 def _canonical_type(columns: dict[str, str]) -> str:
-    value = f"lower({_trimmed(columns['post_type'])})"
     platform = _platform_sql(columns)
-    cases = " ".join(
-        f"when {platform} = '{platform_name}' and {value} in ({', '.join(repr(kind) for kind in kinds)}) then {value}"
-        for platform_name, kinds in _CANONICAL_TYPES.items()
-    )
-    return f"case {cases} end"
+
+    def build(value: str) -> str:
+        cases = " ".join(
+            f"when {platform} = '{platform_name}' and lower({value}) in ({', '.join(repr(kind) for kind in kinds)}) then lower({value})"
+            for platform_name, kinds in _CANONICAL_TYPES.items()
+        )
+        return f"case {cases} end"
+
+    return _on_trimmed(columns["post_type"], build)
 
 
 X_TWEET_ACTIVITY = LandingFormat(
@@ -207,7 +265,7 @@ X_TWEET_ACTIVITY = LandingFormat(
     fields=_post_fields(
         platform="x",
         handle=Field("handle", lambda c: _permalink_handle(c["tweet permalink"]), "Tweet permalink", "a link like https://twitter.com/<handle>/status/<id>"),
-        post_id=Field("post_id", lambda c: f"nullif(regexp_extract({_trimmed(c['tweet id'])}, '^[0-9]+$'), '')", "Tweet id", "a numeric tweet id"),
+        post_id=Field("post_id", lambda c: _numeric_id(c["tweet id"]), "Tweet id", "a numeric tweet id"),
         published_at=Field("published_at", lambda c: timestamp_sql(c["time"]), "time", "a time such as 2021-11-30 16:00 +0000"),
         post_type=Field("post_type", lambda c: _x_post_type(c["tweet text"])),
         text="tweet text",
@@ -216,7 +274,7 @@ X_TWEET_ACTIVITY = LandingFormat(
         reposts="retweets",
         quotes=None,
         impressions=_impressions("impressions"),
-        permalink=lambda c: f"nullif({_trimmed(c['tweet permalink'])}, '')",
+        permalink=lambda c: _nonempty(c["tweet permalink"]),
     ),
 )
 
@@ -229,7 +287,7 @@ X_CONTENT = LandingFormat(
     fields=_post_fields(
         platform="x",
         handle=Field("handle", lambda c: _permalink_handle(c["post link"]), "Post Link", "a link like https://x.com/<handle>/status/<id>"),
-        post_id=Field("post_id", lambda c: f"nullif(regexp_extract({_trimmed(c['post id'])}, '^[0-9]+$'), '')", "Post id", "a numeric post id"),
+        post_id=Field("post_id", lambda c: _numeric_id(c["post id"]), "Post id", "a numeric post id"),
         published_at=Field("published_at", lambda c: snowflake_instant_sql(c["post id"]), "Post id", "a Snowflake post id giving the publish instant"),
         post_type=Field("post_type", lambda c: _x_post_type(c["post text"])),
         text="post text",
@@ -238,7 +296,7 @@ X_CONTENT = LandingFormat(
         reposts="reposts",
         quotes=None,
         impressions=_impressions("impressions"),
-        permalink=lambda c: f"nullif({_trimmed(c['post link'])}, '')",
+        permalink=lambda c: _nonempty(c["post link"]),
     ),
 )
 
@@ -251,7 +309,7 @@ INSTAGRAM_POSTS = LandingFormat(
     fields=_post_fields(
         platform="instagram",
         handle=Field("handle", lambda c: _handle(c["account username"]), "Account username", "an account username"),
-        post_id=Field("post_id", lambda c: f"nullif({_trimmed(c['post id'])}, '')", "Post ID", "a post id"),
+        post_id=Field("post_id", lambda c: _nonempty(c["post id"]), "Post ID", "a post id"),
         published_at=Field("published_at", lambda c: timestamp_sql(c["publish time"], month_first=True), "Publish time", "a time such as 09/15/2023 18:00 (MM/DD/YYYY HH:MM)"),
         post_type=Field("post_type", _instagram_type, "Post type", "one of " + ", ".join(label.replace("ig", "IG") for label in _INSTAGRAM_TYPES)),
         text="description",
@@ -260,7 +318,7 @@ INSTAGRAM_POSTS = LandingFormat(
         reposts=None,
         quotes=None,
         impressions=_impressions("views", "impressions"),
-        permalink=lambda c: f"nullif({_trimmed(c['permalink'])}, '')" if "permalink" in c else "null",
+        permalink=lambda c: _nonempty(c["permalink"]) if "permalink" in c else "null",
     ),
 )
 
@@ -273,7 +331,7 @@ CANONICAL_POSTS = LandingFormat(
     fields=_post_fields(
         platform=None,
         handle=Field("handle", lambda c: _handle(c["handle"]), "handle", "an account handle"),
-        post_id=Field("post_id", lambda c: f"nullif({_trimmed(c['post_id'])}, '')", "post_id", "a post id"),
+        post_id=Field("post_id", lambda c: _nonempty(c["post_id"]), "post_id", "a post id"),
         published_at=Field("published_at", lambda c: timestamp_sql(c["published_at"]), "published_at", TIMESTAMP),
         post_type=Field("post_type", _canonical_type, "post_type", "post, reply, quote or repost on x; image, carousel, video, reel or story on instagram"),
         text="text",
@@ -282,7 +340,7 @@ CANONICAL_POSTS = LandingFormat(
         reposts="reposts",
         quotes="quotes",
         impressions=_impressions("impressions"),
-        permalink=lambda c: f"nullif({_trimmed(c['permalink'])}, '')" if "permalink" in c else "null",
+        permalink=lambda c: _nonempty(c["permalink"]) if "permalink" in c else "null",
     ),
 )
 

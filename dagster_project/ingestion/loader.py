@@ -28,6 +28,7 @@ from .formats import (
     ALL_FORMATS,
     DATA_FORMATS,
     EARLIEST_DATE,
+    Field,
     LandingFormat,
     closest_format,
     likes_column,
@@ -335,26 +336,29 @@ def _unique_names(header: list[str]) -> list[str]:
 
 _DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
-
-def _stage_csv(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, readable: Path, names: list[str], delimiter: str) -> None:
-    conn.execute("drop table if exists staged")
-    conn.execute(
-        """
-        create temp table staged as
-        select * from read_csv(
-            $path, delim = $delim, quote = '"', escape = '"', header = true, auto_detect = false,
-            columns = $columns, strict_mode = true, null_padding = false,
-            max_line_size = $max_line, buffer_size = $buffer
-        )
-        """,
-        {
-            "path": str(readable),
-            "delim": delimiter,
-            "columns": {name: "VARCHAR" for name in names},
-            "max_line": MAX_RECORD_BYTES,
-            "buffer": 2 * MAX_RECORD_BYTES,
-        },
+_READ_CSV = """
+    read_csv(
+        $path, delim = $delim, quote = '"', escape = '"', header = true, auto_detect = false,
+        columns = $columns, strict_mode = true, null_padding = false,
+        max_line_size = $max_line, buffer_size = $buffer
     )
+"""
+
+
+def _csv_parameters(readable: Path, names: list[str], delimiter: str) -> dict:
+    return {
+        "path": str(readable),
+        "delim": delimiter,
+        "columns": {name: "VARCHAR" for name in names},
+        "max_line": MAX_RECORD_BYTES,
+        "buffer": 2 * MAX_RECORD_BYTES,
+    }
+
+
+def _stage_csv(conn: duckdb.DuckDBPyConnection, readable: Path, names: list[str], delimiter: str) -> None:
+    """Temp table `staged`: every field of the file as text, in file order (to quote a bad value)."""
+    conn.execute("drop table if exists staged")
+    conn.execute(f"create temp table staged as select * from {_READ_CSV}", _csv_parameters(readable, names, delimiter))
 
 
 def _load_file(
@@ -366,26 +370,13 @@ def _load_file(
     timezone: str,
     run_date: dt.date,
 ) -> tuple[LandingFormat, int]:
-    readable = _readable_copy(entry, inspection, scratch_dir, normalise=False)
-    fmt, header, delimiter = _choose_format(entry, readable)
-    names = _unique_names(header)
-    # Staging and typing happen in connection-local temp tables, outside the
-    # transaction; only the replacement of the raw rows is transactional.
+    # Typing happens in connection-local temp tables, outside the transaction;
+    # only the replacement of the raw rows is transactional.
     try:
-        try:
-            _stage_csv(conn, entry, readable, names, delimiter)
-        except duckdb.Error as first_error:
-            if not inspection.has_carriage_returns:
-                _raise_structure_error(entry, readable, delimiter, len(names), first_error)
-            # Line ends mixed within one file (CRLF rows with LF rows): read a copy with LF everywhere.
-            readable = _readable_copy(entry, inspection, scratch_dir, normalise=True)
-            try:
-                _stage_csv(conn, entry, readable, names, delimiter)
-            except duckdb.Error as error:
-                _raise_structure_error(entry, readable, delimiter, len(names), error)
-        rows = _type_and_validate(conn, entry, fmt, names, header, run_date)
+        typed = read_typed(conn, entry, inspection, scratch_dir, run_date)
+        fmt, rows = typed.fmt, typed.rows
         if fmt.table == "posts":
-            _check_post_owners(conn, entry, previous_loaded_hash)
+            _check_post_owners(conn, entry, typed, previous_loaded_hash)
         if fmt is ACCOUNTS:
             _check_accounts(conn, entry)
         conn.execute("begin transaction")
@@ -399,9 +390,36 @@ def _load_file(
             conn.execute("rollback")
             raise
     finally:
-        conn.execute("drop table if exists staged")
-        conn.execute("drop table if exists typed")
+        drop_typed(conn)
     return fmt, rows
+
+
+def read_typed(
+    conn: duckdb.DuckDBPyConnection, entry: LandingEntry, inspection: FileInspection, scratch_dir: Path, run_date: dt.date
+) -> "_TypedFile":
+    """Temp table `typed` (view `typed_lines`) from one file, validated; LandingFileError names what is wrong."""
+    readable = _readable_copy(entry, inspection, scratch_dir, normalise=False)
+    fmt, header, delimiter = _choose_format(entry, readable)
+    typed = _TypedFile(conn, entry, fmt, _unique_names(header), delimiter)
+    try:
+        typed.create(readable)
+    except duckdb.Error as first_error:
+        if not inspection.has_carriage_returns:
+            _raise_structure_error(entry, readable, delimiter, len(typed.names), first_error)
+        # Line ends mixed within one file (CRLF rows with LF rows): read a copy with LF everywhere.
+        readable = _readable_copy(entry, inspection, scratch_dir, normalise=True)
+        try:
+            typed.create(readable)
+        except duckdb.Error as error:
+            _raise_structure_error(entry, readable, delimiter, len(typed.names), error)
+    typed.validate(readable, run_date)
+    return typed
+
+
+def drop_typed(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("drop view if exists typed_lines")
+    conn.execute("drop table if exists staged")
+    conn.execute("drop table if exists typed")
 
 
 def _raise_structure_error(entry: LandingEntry, readable: Path, delimiter: str, fields: int, error: duckdb.Error) -> None:
@@ -418,69 +436,130 @@ def _raise_structure_error(entry: LandingEntry, readable: Path, delimiter: str, 
     ) from None
 
 
-def _type_and_validate(
-    conn: duckdb.DuckDBPyConnection,
-    entry: LandingEntry,
-    fmt: LandingFormat,
-    names: list[str],
-    header: list[str],
-    run_date: dt.date,
-) -> int:
-    """Create temp table `typed` (raw columns + line_number); raise on the first invalid value."""
-    columns = likes_column(fmt.resolve(names))
-    quoted = [quote_identifier(name) for name in names]
-    newline_sum = " + ".join(
-        f"(case when contains({q}, chr(10)) then length({q}) - length(replace({q}, chr(10), '')) else 0 end)" for q in quoted
-    )
-    embedded = conn.execute(f"select coalesce(sum({newline_sum}), 0) from staged").fetchone()[0]
-    if embedded:
-        line_sql = f"2 + coalesce(sum({newline_sum}) over (order by rowid rows between unbounded preceding and 1 preceding), 0) + rowid"
-    else:
-        line_sql = "2 + rowid"
+class _TypedFile:
+    """One file read straight into temp table `typed`: its raw columns, typed, in file order.
 
-    # The inner query types every field once; the outer one tests the typed
-    # values (a field is invalid where its typing gave NULL), so no parsing
-    # expression is evaluated twice.
-    inner = [f"{line_sql} as line_number"] + [f"{field.sql(columns)} as {field.name}" for field in fmt.fields]
-    repeats_header = " and ".join(f"{q} = {_sql_string(name)}" for q, name in zip(quoted[:4], names[:4]))
-    inner.append(f"coalesce({repeats_header}, false) as __repeats_header")
-    outer = ["*"]
-    checks = []
-    for index, field in enumerate(fmt.fields):
-        if field.expected is None:
-            continue
-        if field.invalid_unless:
-            inner.append(f"not ({field.invalid_unless(columns)}) as __invalid_{index}")
-        else:
-            outer.append(f"{field.name} is null as __invalid_{index}")
-        source = columns.get(field.source.lower()) if field.source else None
-        inner.append(f"{source if source else 'null'} as __raw_{index}")
-        checks.append((index, field))
-    conn.execute(
-        f"create temp table typed as select {', '.join(outer)} from (select {', '.join(inner)} from staged)"
-    )
-    rows = conn.execute("select count(*) from typed").fetchone()[0]
-    repeated = conn.execute("select min(line_number) from typed where __repeats_header").fetchone()[0]
-    if repeated is not None:
-        raise LandingFileError(entry.relative_path, "the header row is repeated here (two files pasted together?)", line=repeated)
-    if checks:
-        first_bad = conn.execute(
-            "select " + ", ".join(f"min(line_number) filter (where __invalid_{index})" for index, _field in checks) + " from typed"
-        ).fetchone()
-        failures = [(line, check) for line, check in zip(first_bad, checks) if line is not None]
+    DuckDB reads the CSV and types every field in the same statement (no
+    all-text copy of the file is kept); a value is invalid where its typing
+    gave NULL, so validation is one aggregate over the typed columns. Rows
+    keep the file's order, so `rowid` is the record's index; a record's line
+    number is 2 + its index + the line breaks inside the fields of the
+    records before it (`__nl`, counted only when the file has any).
+    The view `typed_lines` adds `line_number`.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, entry: LandingEntry, fmt: LandingFormat, names: list[str], delimiter: str):
+        self.conn, self.entry, self.fmt, self.names, self.delimiter = conn, entry, fmt, names, delimiter
+        self.rows = 0
+        self.columns = likes_column(fmt.resolve(names))
+        self.checks = [(index, field) for index, field in enumerate(fmt.fields) if field.expected is not None]
+        self.embedded_line_breaks = 0
+
+    def create(self, readable: Path) -> None:
+        quoted = [quote_identifier(name) for name in self.names]
+        newlines = " + ".join(
+            f"(case when contains({q}, chr(10)) then length({q}) - length(replace({q}, chr(10), '')) else 0 end)" for q in quoted
+        )
+        repeats_header = " and ".join(f"{q} = {_sql_string(name)}" for q, name in zip(quoted[:4], self.names[:4]))
+        select = [f"{field.sql(self.columns)} as {field.name}" for field in self.fmt.fields]
+        select.append(f"cast({newlines} as integer) as __nl")
+        select.append(f"coalesce({repeats_header}, false) as __repeats_header")
+        for index, field in self.checks:
+            if field.invalid_unless:
+                select.append(f"not ({field.invalid_unless(self.columns)}) as __invalid_{index}")
+        self.conn.execute("drop view if exists typed_lines")
+        self.conn.execute("drop table if exists typed")
+        self.conn.execute(
+            f"create temp table typed as select {', '.join(select)} from {_READ_CSV}",
+            _csv_parameters(readable, self.names, self.delimiter),
+        )
+
+    def _invalid(self, index: int, field: Field) -> str:
+        return f"__invalid_{index}" if field.invalid_unless else f"{field.name} is null"
+
+    def validate(self, readable: Path, run_date: dt.date) -> int:
+        """Raise on the first invalid value (by line), else return the number of records."""
+        out_of_range = self._date_out_of_range(run_date)
+        aggregates = [
+            "count(*)",
+            "coalesce(sum(__nl), 0)",
+            "min(rowid) filter (where __repeats_header)",
+            f"min(rowid) filter (where {out_of_range})" if out_of_range else "null",
+        ]
+        for index, field in self.checks:
+            invalid = self._invalid(index, field)
+            aggregates += [f"min(rowid) filter (where {invalid})", f"count(*) filter (where {invalid})"]
+        figures = self.conn.execute(f"select {', '.join(aggregates)} from typed").fetchone()
+        rows, self.embedded_line_breaks, repeated, bad_date = figures[:4]
+        line_sql = (
+            "2 + rowid + coalesce(sum(__nl) over (order by rowid rows between unbounded preceding and 1 preceding), 0)"
+            if self.embedded_line_breaks
+            else "2 + rowid"
+        )
+        self.conn.execute(f"create temp view typed_lines as select *, {line_sql} as line_number from typed")
+        if repeated is not None:
+            raise LandingFileError(self.entry.relative_path, "the header row is repeated here (two files pasted together?)", line=self.line_of(repeated))
+        failures = [
+            (first, total, field)
+            for (first, total), (_index, field) in zip(zip(figures[4::2], figures[5::2]), self.checks)
+            if first is not None
+        ]
         if failures:
-            line, (index, field) = min(failures, key=lambda failure: failure[0])
-            value = conn.execute(f"select __raw_{index} from typed where line_number = ?", [line]).fetchone()[0]
-            total = conn.execute(f"select count(*) from typed where __invalid_{index}").fetchone()[0]
+            first, total, field = min(failures, key=lambda failure: failure[0])
+            _stage_csv(self.conn, readable, self.names, self.delimiter)
+            source = self.columns.get(field.source.lower()) if field.source else None
+            value = self.conn.execute(f"select {source} from staged where rowid = ?", [first]).fetchone()[0] if source else None
             more = f" ({total - 1} more such value(s) in this column)" if total > 1 else ""
             raise LandingFileError(
-                entry.relative_path,
+                self.entry.relative_path,
                 f"expected {field.expected}, found {_shown(value)}{more}",
-                line=line,
+                line=self.line_of(first),
                 column=field.source,
             )
-    _check_date_range(conn, entry, fmt, run_date)
-    return rows
+        if bad_date is not None:
+            self._raise_out_of_range(bad_date, run_date)
+        self.rows = rows
+        return rows
+
+    def line_of(self, rowid: int) -> int:
+        if not self.embedded_line_breaks:
+            return 2 + rowid
+        before = self.conn.execute("select coalesce(sum(__nl), 0) from typed where rowid < ?", [rowid]).fetchone()[0]
+        return 2 + rowid + before
+
+    def _local_date(self) -> str | None:
+        if self.fmt.table == "posts":
+            return "cast(timezone(getvariable('bts_timezone'), published_at) as date)"
+        if self.fmt.table == "follower_snapshots":
+            return "snapshot_date"
+        return None
+
+    def _date_out_of_range(self, run_date: dt.date) -> str | None:
+        local_date = self._local_date()
+        if local_date is None:
+            return None
+        earliest, latest = _sql_string(EARLIEST_DATE), _sql_string(run_date.isoformat())
+        exact = f"({local_date} < cast({earliest} as date) or {local_date} > cast({latest} as date))"
+        if self.fmt.table != "posts":
+            return exact
+        # The local date needs a time-zone conversion per row; an instant more
+        # than two days inside the range is inside it in every time zone, so
+        # only the others are converted.
+        return (
+            f"(published_at < cast({earliest} as date) + interval 2 day "
+            f"or published_at > cast({latest} as date) - interval 2 day) and {exact}"
+        )
+
+    def _raise_out_of_range(self, rowid: int, run_date: dt.date) -> None:
+        date_field = {"posts": "published_at", "follower_snapshots": "snapshot_date"}[self.fmt.table]
+        found = self.conn.execute(f"select {self._local_date()} from typed where rowid = ?", [rowid]).fetchone()[0]
+        source = next(field.source for field in self.fmt.fields if field.name == date_field)
+        raise LandingFileError(
+            self.entry.relative_path,
+            f"expected a date between {EARLIEST_DATE} and the run's date {run_date.isoformat()}, found {found.isoformat()}",
+            line=self.line_of(rowid),
+            column=source,
+        )
 
 
 def _sql_string(value: str) -> str:
@@ -494,64 +573,50 @@ def _shown(value: object) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-def _check_date_range(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, fmt: LandingFormat, run_date: dt.date) -> None:
-    date_field = {"posts": "published_at", "follower_snapshots": "snapshot_date"}.get(fmt.table)
-    if date_field is None:
-        return
-    local_date = (
-        "cast(timezone(getvariable('bts_timezone'), published_at) as date)" if date_field == "published_at" else "snapshot_date"
-    )
-    bad = conn.execute(
-        f"select line_number, {local_date} from typed where {local_date} < cast(? as date) or {local_date} > ? "
-        "order by line_number limit 1",
-        [EARLIEST_DATE, run_date],
-    ).fetchone()
-    if bad:
-        source = next(field.source for field in fmt.fields if field.name == date_field)
-        raise LandingFileError(
-            entry.relative_path,
-            f"expected a date between {EARLIEST_DATE} and the run's date {run_date.isoformat()}, found {bad[1].isoformat()}",
-            line=bad[0],
-            column=source,
-        )
-
-
-def _check_post_owners(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, previous_loaded_hash: str | None) -> None:
+def _check_post_owners(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, typed: _TypedFile, previous_loaded_hash: str | None) -> None:
     """The same (platform, post_id) under two handles is an error naming both files (LANDING.md section 4)."""
-    inside = conn.execute(
-        """
-        select first.line_number, second.line_number, first.post_id, first.handle, second.handle
-        from typed as first
-        inner join typed as second
-            on first.platform = second.platform and first.post_id = second.post_id and first.handle < second.handle
-        order by second.line_number
-        limit 1
-        """
-    ).fetchone()
-    if inside:
+    shared = conn.execute(
+        "select count(*) from (select platform, post_id from typed group by platform, post_id having min(handle) <> max(handle))"
+    ).fetchone()[0]
+    if shared:
+        inside = conn.execute(
+            """
+            select first.line_number, second.line_number, first.post_id, first.handle, second.handle
+            from typed_lines as first
+            inner join typed_lines as second
+                on first.platform = second.platform and first.post_id = second.post_id and first.handle < second.handle
+            order by second.line_number
+            limit 1
+            """
+        ).fetchone()
         raise LandingFileError(
             entry.relative_path,
             f"post {inside[2]} appears under two handles in this file: {inside[3]!r} (line {inside[0]}) and {inside[4]!r}",
             line=inside[1],
         )
+    # The file's post ids bound the search: DuckDB skips the row groups of
+    # raw.posts whose ids lie outside (ids grow with time, files cover periods).
+    bounds = conn.execute("select min(post_id), max(post_id) from typed").fetchone()
+    if bounds[0] is None:
+        return
     other = conn.execute(
         """
-        select typed.line_number, typed.post_id, typed.handle, posts.handle, posts.file_path, posts.line_number
+        select typed.rowid, typed.post_id, typed.handle, posts.handle, posts.file_path, posts.line_number
         from typed
         inner join raw.posts as posts
             on posts.platform = typed.platform and posts.post_id = typed.post_id and posts.handle <> typed.handle
-        where posts.file_hash is distinct from ?
-        order by typed.line_number
+        where posts.file_hash is distinct from $previous and posts.post_id between $low and $high
+        order by typed.rowid
         limit 1
         """,
-        [previous_loaded_hash],
+        {"previous": previous_loaded_hash, "low": bounds[0], "high": bounds[1]},
     ).fetchone()
     if other:
         raise LandingFileError(
             entry.relative_path,
             f"post {other[1]} is under handle {other[2]!r} here but under {other[3]!r} in {other[4]} (line {other[5]}); "
             "the same post cannot belong to two accounts",
-            line=other[0],
+            line=typed.line_of(other[0]),
         )
 
 
@@ -559,7 +624,7 @@ def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> Non
     duplicate = conn.execute(
         """
         select max(line_number), panel, platform, handle
-        from typed group by panel, platform, handle having count(*) > 1
+        from typed_lines group by panel, platform, handle having count(*) > 1
         order by 1 limit 1
         """
     ).fetchone()
@@ -572,12 +637,12 @@ def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> Non
     mixed = conn.execute(
         """
         select panel, string_agg(distinct platform, ' and ' order by platform), max(line_number)
-        from typed group by panel having count(distinct platform) > 1 limit 1
+        from typed_lines group by panel having count(distinct platform) > 1 limit 1
         """
     ).fetchone()
     if mixed:
         raise LandingFileError(entry.relative_path, f"panel {mixed[0]!r} mixes platforms ({mixed[1]}); a panel is on one platform", line=mixed[2], column="platform")
-    reversed_dates = conn.execute("select line_number from typed where member_to < member_from order by 1 limit 1").fetchone()
+    reversed_dates = conn.execute("select line_number from typed_lines where member_to < member_from order by 1 limit 1").fetchone()
     if reversed_dates:
         raise LandingFileError(entry.relative_path, "member_to is before member_from", line=reversed_dates[0], column="member_to")
 
@@ -612,7 +677,7 @@ def _replace_rows(
     extra_value = ", $format" if fmt.table == "posts" else ""
     conn.execute(
         f"insert into raw.{fmt.table} ({', '.join(field_names)}{extra}, file_hash, file_path, line_number) "
-        f"select {', '.join(field_names)}{extra_value}, $hash, $path, line_number from typed",
+        f"select {', '.join(field_names)}{extra_value}, $hash, $path, line_number from typed_lines",
         {"hash": file_hash, "path": entry.relative_path, **({"format": fmt.name} if extra else {})},
     )
     if fmt.table == "posts":
