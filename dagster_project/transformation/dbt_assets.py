@@ -63,10 +63,13 @@ def write_run_parameters(parameters: Mapping[str, str]) -> None:
     which the caller holds through `dbt build`, so no other run changes it
     in between.
     """
-    columns = ", ".join(f"cast(? as varchar) as {name}" for name in parameters)
     with working_connection() as conn:
         conn.execute("create schema if not exists dbt_run")
-        conn.execute(f"create or replace table dbt_run.parameters as select {columns}", list(parameters.values()))
+        conn.execute(
+            "create or replace table dbt_run.parameters as select cast(? as varchar) as bts_quarter_from, "
+            "cast(? as varchar) as bts_quarter_to, cast(? as varchar) as bts_run_date",
+            [parameters["bts_quarter_from"], parameters["bts_quarter_to"], parameters["bts_run_date"]],
+        )
 
 
 def keep_partial_parse(invocation: DbtCliInvocation) -> None:
