@@ -48,6 +48,7 @@ CODE_BUILT_SQL = {
         "_READ_CSV": "a constant read_csv call whose path, options and columns are parameters",
         "select": "Field.sql over quote_identifier(header names), and _sql_string(header names)",
         "aggregates": "constant aggregates over field names and conditions built by Field.sql",
+        "conditions": "field names, and conditions built by Field.sql over quote_identifier(header names)",
         "line_sql": "a constant expression",
         "source": "quote_identifier(a header name)",
         "self": "_TypedFile._local_date(): a constant expression per raw table",

@@ -486,11 +486,22 @@ class _TypedFile:
             "min(rowid) filter (where __repeats_header)",
             f"min(rowid) filter (where {out_of_range})" if out_of_range else "null",
         ]
-        for index, field in self.checks:
-            invalid = self._invalid(index, field)
-            aggregates += [f"min(rowid) filter (where {invalid})", f"count(*) filter (where {invalid})"]
-        figures = self.conn.execute(f"select {', '.join(aggregates)} from typed").fetchone()
-        rows, self.embedded_line_breaks, repeated, bad_date = figures[:4]
+        conditions = ["__repeats_header", *(self._invalid(index, field) for index, field in self.checks)]
+        if out_of_range:
+            conditions.append(out_of_range)
+        # Most files are clean: one pass counts the records and whether anything
+        # at all is wrong; only then does a second pass find what and where.
+        rows, self.embedded_line_breaks, wrong = self.conn.execute(
+            f"select count(*), coalesce(sum(__nl), 0), count(*) filter (where {' or '.join(conditions)}) from typed"
+        ).fetchone()
+        if wrong:
+            for index, field in self.checks:
+                invalid = self._invalid(index, field)
+                aggregates += [f"min(rowid) filter (where {invalid})", f"count(*) filter (where {invalid})"]
+            figures = self.conn.execute(f"select {', '.join(aggregates)} from typed").fetchone()
+        else:
+            figures = [rows, self.embedded_line_breaks, None, None] + [None, 0] * len(self.checks)
+        repeated, bad_date = figures[2:4]
         line_sql = (
             "2 + rowid + coalesce(sum(__nl) over (order by rowid rows between unbounded preceding and 1 preceding), 0)"
             if self.embedded_line_breaks
