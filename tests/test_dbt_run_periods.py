@@ -15,6 +15,8 @@ import pytest
 
 from test_marts import DBT_DIR, MART_TABLES, REPO_ROOT, dbt_build, write_raw_fixture
 
+pytestmark = pytest.mark.slow  # several `dbt build`s, like test_marts
+
 RUN_DATE = "2024-05-10"
 
 
