@@ -38,8 +38,7 @@ from .formats import (
 )
 
 ACCOUNTS_FILE = "accounts.csv"
-MAX_RECORD_BYTES = 16 << 20  # one record (a post with its text) may be long; 16 MiB is far past any real post
-# DuckDB reads a file in buffers of twice that size, one per thread: smaller buffers, more parallel reading.
+MAX_RECORD_BYTES = 64 << 20  # one record (a post with its text) may be long; 64 MiB is far past any real post
 
 RAW_DDL = """
 create schema if not exists raw;
