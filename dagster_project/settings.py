@@ -73,7 +73,7 @@ def run_date() -> dt.date:
 
 def duckdb_memory_limit() -> str:
     """DuckDB's memory ceiling for the pipeline's connections (and dbt's, through profiles.yml)."""
-    return os.environ.get("BTS_DUCKDB_MEMORY_LIMIT") or "1500MB"
+    return os.environ.get("BTS_DUCKDB_MEMORY_LIMIT") or "1300MB"
 
 
 def dbt_environment() -> dict[str, str]:
