@@ -6,8 +6,9 @@ deleted file's rows leave; a file that cannot be read completely is rejected
 whole (its earlier version, if any, stays loaded) and named in the report.
 
 Each file is loaded in its own transaction: DuckDB reads the CSV (explicit
-dialect, every column as text), the typed rows are validated column-wise in
-SQL, and only a file without a single bad value is inserted.
+dialect, every field as text) and types every field in the same statement
+(`_TypedFile`), the typed rows are validated column-wise in SQL, and only a
+file without a single bad value is inserted.
 """
 
 from __future__ import annotations
