@@ -19,12 +19,6 @@ from ..ingestion import loader
 from ..ingestion.files import FileInspection, LandingEntry, inspect_file
 from ..quarters import Quarter
 
-# The local date each raw table's rows belong to, as the marts count them.
-_LOCAL_DATE_SQL = {
-    "posts": "cast(timezone(getvariable('bts_timezone'), published_at) as date)",
-    "follower_snapshots": "snapshot_date",
-}
-
 
 def quarters_touched(
     entry: LandingEntry, timezone: str, run_date: dt.date, inspection: FileInspection | None = None
@@ -41,8 +35,8 @@ def quarters_touched(
         conn.execute("set TimeZone = 'UTC'")
         conn.execute("set variable bts_timezone = ?", [timezone])
         with tempfile.TemporaryDirectory(prefix="bts-landing-sensor-") as scratch:
-            fmt = _read_typed(conn, entry, inspection, Path(scratch), run_date)
-            local_date = _LOCAL_DATE_SQL.get(fmt.table)
+            fmt = loader.read_typed(conn, entry, inspection, Path(scratch), run_date).fmt
+            local_date = loader.LOCAL_DATE_SQL.get(fmt.table)
             if local_date is None:
                 return set()
             rows = conn.execute(
@@ -52,9 +46,3 @@ def quarters_touched(
         conn.close()
     return {Quarter(year, number) for year, number in rows}
 
-
-def _read_typed(
-    conn: duckdb.DuckDBPyConnection, entry: LandingEntry, inspection: FileInspection, scratch_dir: Path, run_date: dt.date
-):
-    """Temp table `typed` from the file, as `loader._load_file` builds it before inserting anything."""
-    return loader.read_typed(conn, entry, inspection, scratch_dir, run_date).fmt

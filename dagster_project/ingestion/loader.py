@@ -77,6 +77,14 @@ create table if not exists raw.landing_rejections (
 
 RAW_TABLES = ("accounts", "posts", "follower_snapshots")
 
+# The local date (in the reporting timezone) each dated raw table's rows belong
+# to, over the columns of `typed`: the date-range check and the landing
+# sensor's touched quarters read it here.
+LOCAL_DATE_SQL = {
+    "posts": "cast(timezone(getvariable('bts_timezone'), published_at) as date)",
+    "follower_snapshots": "snapshot_date",
+}
+
 
 @dataclasses.dataclass
 class FileOutcome:
@@ -495,31 +503,23 @@ class _TypedFile:
     def _invalid(self, index: int, field: Field) -> str:
         return f"__invalid_{index}" if field.invalid_unless else f"{field.name} is null"
 
-    def validate(self, readable: Path, run_date: dt.date) -> int:
-        """Raise on the first invalid value (by line), else return the number of records."""
+    def validate(self, readable: Path, run_date: dt.date) -> None:
+        """Count the records (`rows`) and number their lines; raise on the first invalid value (by line)."""
         out_of_range = self._date_out_of_range(run_date)
-        aggregates = [
-            "count(*)",
-            "coalesce(sum(__nl), 0)",
-            "min(rowid) filter (where __repeats_header)",
-            f"min(rowid) filter (where {out_of_range})" if out_of_range else "null",
-        ]
         conditions = ["__repeats_header", *(self._invalid(index, field) for index, field in self.checks)]
         if out_of_range:
             conditions.append(out_of_range)
         # Most files are clean: one pass counts the records and whether anything
         # at all is wrong; only then does a second pass find what and where.
-        rows, self.embedded_line_breaks, wrong = self.conn.execute(
+        self.rows, self.embedded_line_breaks, wrong = self.conn.execute(
             f"select count(*), coalesce(sum(__nl), 0), count(*) filter (where {' or '.join(conditions)}) from typed"
         ).fetchone()
+        self._number_lines()
         if wrong:
-            for index, field in self.checks:
-                invalid = self._invalid(index, field)
-                aggregates += [f"min(rowid) filter (where {invalid})", f"count(*) filter (where {invalid})"]
-            figures = self.conn.execute(f"select {', '.join(aggregates)} from typed").fetchone()
-        else:
-            figures = [rows, self.embedded_line_breaks, None, None] + [None, 0] * len(self.checks)
-        repeated, bad_date = figures[2:4]
+            self._raise_first_problem(readable, run_date, out_of_range)
+
+    def _number_lines(self) -> None:
+        """The view `typed_lines`: `typed` with each record's line number."""
         if self.embedded_line_breaks:
             # The running sum sorts only the record indexes (sorting whole
             # records with their texts cost three times as much); the numbers
@@ -532,11 +532,23 @@ class _TypedFile:
             self.conn.execute("create temp view typed_lines as select * from typed positional join typed_line_numbers")
         else:
             self.conn.execute("create temp view typed_lines as select *, 2 + rowid as line_number from typed")
+
+    def _raise_first_problem(self, readable: Path, run_date: dt.date, out_of_range: str | None) -> None:
+        """A repeated header, else the first invalid value (its column's first), else the first date out of range."""
+        aggregates = [
+            "min(rowid) filter (where __repeats_header)",
+            f"min(rowid) filter (where {out_of_range})" if out_of_range else "null",
+        ]
+        for index, field in self.checks:
+            invalid = self._invalid(index, field)
+            aggregates += [f"min(rowid) filter (where {invalid})", f"count(*) filter (where {invalid})"]
+        figures = self.conn.execute(f"select {', '.join(aggregates)} from typed").fetchone()
+        repeated, bad_date = figures[:2]
         if repeated is not None:
             raise LandingFileError(self.entry.relative_path, "the header row is repeated here (two files pasted together?)", line=self.line_of(repeated))
         failures = [
             (first, total, field)
-            for (first, total), (_index, field) in zip(zip(figures[4::2], figures[5::2]), self.checks)
+            for (first, total), (_index, field) in zip(zip(figures[2::2], figures[3::2]), self.checks)
             if first is not None
         ]
         if failures:
@@ -553,8 +565,6 @@ class _TypedFile:
             )
         if bad_date is not None:
             self._raise_out_of_range(bad_date, run_date)
-        self.rows = rows
-        return rows
 
     def line_of(self, rowid: int) -> int:
         if not self.embedded_line_breaks:
@@ -563,11 +573,7 @@ class _TypedFile:
         return 2 + rowid + before
 
     def _local_date(self) -> str | None:
-        if self.fmt.table == "posts":
-            return "cast(timezone(getvariable('bts_timezone'), published_at) as date)"
-        if self.fmt.table == "follower_snapshots":
-            return "snapshot_date"
-        return None
+        return LOCAL_DATE_SQL.get(self.fmt.table)
 
     def _date_out_of_range(self, run_date: dt.date) -> str | None:
         local_date = self._local_date()
