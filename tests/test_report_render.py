@@ -263,3 +263,26 @@ def test_the_quick_table_height_pass_draws_the_same_pdf_as_fpdf2s_own(tmp_path, 
     reference = render_quarter_report(database, "2023-Q4", tmp_path / "fpdf2", run_info=RUN_INFO)
 
     assert _without_dates(quick.pdf_path.read_bytes()) == _without_dates(reference.pdf_path.read_bytes())
+
+
+def test_several_quarters_render_in_worker_processes_exactly_as_one_by_one(analytics_db, tmp_path):
+    quarters = ["2023-Q3", "2023-Q4", "2024-Q1"]
+    parallel = render.render_quarter_reports(analytics_db, quarters, tmp_path / "parallel", run_info=RUN_INFO, workers=2)
+    assert [label for label, _result in parallel] == quarters
+    for label, result in parallel:
+        alone = render_quarter_report(analytics_db, label, tmp_path / "alone" / label, run_info=RUN_INFO)
+        assert result.html_path == tmp_path / "parallel" / label / "index.html"
+        assert result.html_path.read_bytes() == alone.html_path.read_bytes()
+        assert result.pdf_path.read_bytes() == alone.pdf_path.read_bytes()
+        assert result.headline_markdown == alone.headline_markdown
+
+
+def test_an_error_in_a_worker_process_reaches_the_caller(analytics_db, tmp_path):
+    with pytest.raises(ValueError, match="not a quarter"):
+        render.render_quarter_reports(analytics_db, ["2023-Q4", "2023Q3"], tmp_path, workers=2)
+
+
+def test_the_pdfs_creation_date_is_the_runs_instant_in_the_reports_timezone(analytics_db, tmp_path):
+    # RUN_INFO's 2024-01-05 10:00 carries no zone: it is read in the report's (Europe/Paris)
+    result = render_quarter_report(analytics_db, "2023-Q4", tmp_path, run_info=RUN_INFO)
+    assert b"/CreationDate (D:20240105100000+01'00')" in result.pdf_path.read_bytes()

@@ -1,11 +1,13 @@
 """The readers' deliverable: one report per quarter, after publication (and so after every blocking check)."""
 
+import datetime as dt
+
 import dagster as dg
 
 from .. import settings
 from ..partitions import quarterly_partitions, quarters_of_context
 from ..warehouse import POOL, working_connection
-from .render import RunInfo, render_quarter_report
+from .render import RunInfo, render_quarter_reports
 
 
 def _checks_of_this_run(context: dg.AssetExecutionContext) -> list[tuple[str, bool]]:
@@ -33,16 +35,17 @@ def quarterly_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """
     with working_connection(read_only=True) as conn:
         newest = conn.execute("select max(published_date) from staging.stg_landing__posts").fetchone()[0]
-    run_info = RunInfo(checks=_checks_of_this_run(context), newest_data_date=newest)
+    # one instant for the whole run, shown in each report and set as each PDF's creation date
+    run_info = RunInfo(
+        checks=_checks_of_this_run(context), newest_data_date=newest, generated_at=dt.datetime.now(dt.timezone.utc)
+    )
     language = settings.language()
-    written, headlines = [], []
-    for quarter in quarters_of_context(context):
-        result = render_quarter_report(
-            settings.analytics_db_path(), quarter.label, settings.reports_dir() / quarter.label, language, run_info
-        )
-        written.append((quarter.label, result))
-        headlines.append(f"### {quarter.label}\n\n{result.headline_markdown}")
-        context.log.info(f"report {quarter.label}: {result.html_path}")
+    quarters = [quarter.label for quarter in quarters_of_context(context)]
+    written = render_quarter_reports(settings.analytics_db_path(), quarters, settings.reports_dir(), language, run_info)
+    headlines = []
+    for label, result in written:
+        headlines.append(f"### {label}\n\n{result.headline_markdown}")
+        context.log.info(f"report {label}: {result.html_path}")
     return dg.MaterializeResult(
         metadata={
             "reports": dg.MetadataValue.md(

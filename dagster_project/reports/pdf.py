@@ -147,6 +147,9 @@ class _ReportPDF(FPDF):
         self.set_title(report.title)
         self.set_lang(report.language)
         self.set_creator("bts-benchmark")
+        # the run's instant, as the HTML shows it, not the moment this file was laid out:
+        # the same marts and run give the same bytes, whichever process wrote them
+        self.set_creation_date(report.generated_at)
 
     def footer(self) -> None:
         self.set_y(-MARGIN)

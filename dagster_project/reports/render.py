@@ -8,9 +8,12 @@ and renamed over the old ones, so a reader never opens a half-written report.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import multiprocessing
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,7 +25,7 @@ from dagster_project.reports.marts import Marts
 from dagster_project.reports.pdf import pdf_bytes
 from dagster_project.reports.view import ReportView, RunInfo, build_report
 
-__all__ = ["ReportResult", "RunInfo", "render_quarter_report", "DEFINITIONS_PATH"]
+__all__ = ["ReportResult", "RunInfo", "render_quarter_report", "render_quarter_reports", "DEFINITIONS_PATH"]
 
 DEFINITIONS_PATH = settings.REPO_ROOT / "docs" / "metrics.md"
 HTML_NAME = "index.html"
@@ -67,6 +70,34 @@ def render_quarter_report(
     html_path = _write_atomically(out_dir / HTML_NAME, html_text(report).encode("utf-8"))
     pdf_path = _write_atomically(out_dir / PDF_NAME, pdf_bytes(report))
     return ReportResult(html_path=html_path, pdf_path=pdf_path, headline_markdown=headline_markdown(report))
+
+
+def render_quarter_reports(
+    analytics_db: Path,
+    quarters: Sequence[str],
+    reports_dir: Path,
+    language: str = "fr",
+    run_info: RunInfo | None = None,
+    workers: int | None = None,
+) -> list[tuple[str, ReportResult]]:
+    """render_quarter_report for each quarter, into reports_dir/<quarter>, in the quarters' order.
+
+    Laying out a PDF is pure Python, about a second per quarter: a run of
+    several quarters renders them in worker processes, one per core (at most
+    `workers`). Each worker reads analytics.duckdb read-only, which DuckDB
+    allows from several processes. Workers are spawned, not forked: the
+    caller is a Dagster process with threads. The first error is raised here.
+    """
+    quarters = list(quarters)
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = max(1, min(workers, len(quarters)))
+    arguments = [(Path(analytics_db), quarter, Path(reports_dir) / quarter, language, run_info) for quarter in quarters]
+    if workers == 1:
+        return [(quarter, render_quarter_report(*args)) for quarter, args in zip(quarters, arguments)]
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(render_quarter_report, *args) for args in arguments]
+        return [(quarter, future.result()) for quarter, future in zip(quarters, futures)]
 
 
 def html_text(report: ReportView) -> str:

@@ -160,6 +160,7 @@ class ReportView:
     quarter_name: str
     title: str
     generated: str
+    generated_at: dt.datetime  # the same instant as `generated`, time-zone aware: the PDF's creation date
     texts: dict[str, str]
     panels: list[PanelView]
     data: DataSection
@@ -567,6 +568,7 @@ def build_report(marts: Marts, quarter: Quarter, language: str, run_info: RunInf
         quarter_name=quarter_name,
         title=f"{texts['title']} — {quarter_name} & {quarter.year}",
         generated=_when(generated_at, timezone, language),
+        generated_at=generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=timezone),
         texts=texts,
         panels=panels,
         data=_data_section(marts, run_info, definitions_path, language, timezone),
