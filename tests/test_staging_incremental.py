@@ -57,3 +57,23 @@ def test_an_incremental_staging_build_equals_a_full_one_after_changes_and_deleti
 
     assert incremental == full
     assert [row[:3] for row in incremental] == [("1", 11, "c.csv"), ("2", 7, "a.csv"), ("4", 2, "b.csv"), ("5", 8, "c.csv")]
+
+
+def test_changed_posts_are_listed_only_once_staging_exists(tmp_path):
+    # a new warehouse: dbt builds staging from the whole of raw.posts, so nothing is listed
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "accounts.csv").write_text(ACCOUNTS)
+    (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
+    database = tmp_path / "bts.duckdb"
+    with duckdb.connect(str(database)) as conn:
+        sync_landing(conn, landing, tmp_path / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
+        assert conn.execute("select count(*) from raw.posts").fetchone() == (2,)
+        assert conn.execute("select count(*) from raw.changed_posts").fetchone() == (0,)
+
+    build_staging(landing, database, tmp_path / "first")
+    (landing / "b.csv").write_text(HEADER + post(3, 1))
+    (landing / "a.csv").write_text(HEADER + post(1, 5))
+    with duckdb.connect(str(database)) as conn:
+        sync_landing(conn, landing, tmp_path / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
+        assert sorted(conn.execute("select distinct post_id from raw.changed_posts").fetchall()) == [("1",), ("2",), ("3",)]

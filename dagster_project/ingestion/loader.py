@@ -256,7 +256,21 @@ def _mark_posts_changed(conn: duckdb.DuckDBPyConnection, where: str, params: lis
     `where` is a constant filter of this module over raw.posts; values come as parameters.
     dbt's stg_landing__posts empties the table once it has rebuilt those posts.
     """
-    conn.execute(f"insert into raw.changed_posts select platform, post_id from raw.posts where {where}", params)
+    if _staging_is_built(conn):
+        conn.execute(f"insert into raw.changed_posts select platform, post_id from raw.posts where {where}", params)
+
+
+def _staging_is_built(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether dbt's stg_landing__posts exists, and so will be updated from raw.changed_posts.
+
+    Until it does (a new warehouse), dbt builds it from the whole of raw.posts
+    and empties raw.changed_posts: listing every post there first, ten million
+    keys on a first load, would be work thrown away.
+    """
+    return conn.execute(
+        "select count(*) from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = 'staging' and table_name = 'stg_landing__posts'"
+    ).fetchone()[0] > 0
 
 
 def _record_rejections(conn: duckdb.DuckDBPyConnection, rejections: list[LandingFileError]) -> None:
@@ -726,7 +740,7 @@ def _replace_rows(
         )
     finally:
         conn.execute("set preserve_insertion_order = true")
-    if fmt.table == "posts":
+    if fmt.table == "posts" and _staging_is_built(conn):
         conn.execute("insert into raw.changed_posts select platform, post_id from typed")
     conn.execute(
         "insert into raw.landing_files values (?, ?, ?, ?, ?, now(), ?)",
