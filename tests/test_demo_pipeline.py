@@ -43,6 +43,10 @@ def test_make_demo_runs_every_quarter_and_says_where_the_outputs_are(demo_run):
         assert (warehouse / "reports" / label / "index.html").stat().st_size > 10_000
         assert (warehouse / "reports" / label / "report.pdf").read_bytes().startswith(b"%PDF")
     assert query(warehouse, "select distinct quarter from marts.fct_account_quarter order by 1") == [(q,) for q in DEMO_QUARTERS]
+    # dbt's artifacts of the build sit beside the warehouse they describe
+    (build,) = (warehouse / "dbt").iterdir()
+    results = json.loads((build / "run_results.json").read_text())
+    assert results["results"] and all(result["status"] in ("success", "pass") for result in results["results"])
 
 
 @pytest.mark.parametrize(

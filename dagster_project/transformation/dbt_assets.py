@@ -5,6 +5,7 @@ import importlib.metadata
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -92,6 +93,25 @@ def keep_partial_parse(invocation: DbtCliInvocation) -> None:
         scratch.unlink(missing_ok=True)
 
 
+KEPT_INVOCATIONS = 10
+
+
+def invocation_target_path(run_id: str) -> Path:
+    """$BTS_WAREHOUSE_DIR/dbt/<time>-<run>: this build's artifacts (run_results.json, compiled SQL, dbt.log).
+
+    Beside the warehouse they describe, not in the dbt project (dagster-dbt's
+    default, one more folder per run, never removed).
+    """
+    return settings.warehouse_dir() / "dbt" / f"{time.strftime('%Y%m%dT%H%M%S')}-{run_id[:8]}"
+
+
+def prune_invocation_targets(keep: int = KEPT_INVOCATIONS) -> None:
+    """Keep the artifacts of the last `keep` builds; called under the warehouse lock, so no build of this warehouse is running."""
+    folders = sorted(path for path in (settings.warehouse_dir() / "dbt").glob("*-*") if path.is_dir())
+    for folder in folders[:-keep] if keep else folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 ensure_manifest(dbt_project.manifest_path)
 
 
@@ -111,11 +131,12 @@ def bts_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         write_run_parameters(dbt_vars(context))
         # the file log at info, not debug: every statement of ~250 nodes in JSON cost about a CPU second
         arguments = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "info"]
-        invocation = dbt.cli(arguments, context=context)
+        invocation = dbt.cli(arguments, context=context, target_path=invocation_target_path(context.run_id))
         try:
             yield from with_warehouse_metadata(invocation)
         finally:
             keep_partial_parse(invocation)
+            prune_invocation_targets()
 
 
 def with_warehouse_metadata(invocation: DbtCliInvocation) -> Iterator[Any]:
