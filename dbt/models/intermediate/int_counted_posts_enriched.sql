@@ -5,13 +5,7 @@
     follower count of their publish day. A one-quarter run thus reads its
     year, not every year. Post texts stay in staging: only the few top posts
     need them, and copying millions of texts here would cost more than the
-    join.
-    A view: its only reader, int_top_posts_ranked, scans it two or three
-    times, which cost less than writing every counted post of the run's
-    periods to disk (at ten million posts, about 16 s as a table and 10 s as
-    a view, benchmarks/README.md). -#}
-{{ config(materialized='view') }}
-
+    join. -#}
 with
 
 posts as (
