@@ -62,7 +62,10 @@ def test_the_plan_check_sees_an_order_losing_statement(tmp_path):
     assert ORDER_PRESERVING not in conn.execute(sql, {"path": str(path)}).fetchall()[0][1]
 
 
-def test_line_numbers_of_multi_line_records_match_the_csv_module(tmp_path):
+@pytest.mark.parametrize("asof_from", [loader.ASOF_LINE_NUMBERS_FROM, 1], ids=["positional join", "asof join"])
+def test_line_numbers_of_multi_line_records_match_the_csv_module(tmp_path, monkeypatch, asof_from):
+    # 20,000 records: under the ASOF threshold unless it is lowered, so both ways of numbering are checked
+    monkeypatch.setattr(loader, "ASOF_LINE_NUMBERS_FROM", asof_from)
     rnd = random.Random(7)
     path = tmp_path / "posts.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -85,6 +88,8 @@ def test_line_numbers_of_multi_line_records_match_the_csv_module(tmp_path):
     inspection = landing_files.inspect_file(entry)
     typed = loader.read_typed(conn, entry, inspection, tmp_path / "scratch", dt.date(2026, 11, 26))
     assert typed.embedded_line_breaks > 0
+    asof_used = conn.execute("select count(*) from duckdb_tables() where table_name = 'typed_line_breaks'").fetchone()[0]
+    assert asof_used == (asof_from == 1)
     loader._replace_rows(conn, entry, typed.fmt, inspection.content_hash, None, typed.rows, "Europe/Paris")
     assert dict(conn.execute("select post_id, line_number from raw.posts").fetchall()) == expected
 
