@@ -175,7 +175,7 @@ def _model_id(event: Any) -> str | None:
 
 
 def _table_metadata(nodes) -> dict[tuple[str, str], dict[str, Any]]:
-    """(schema, table) -> typed column schema (descriptions from the dbt YAML) and, for a table, its row count."""
+    """(schema, table) -> row count and typed column schema (descriptions from the dbt YAML)."""
     wanted = {(node["schema"], node["alias"]): node for node in nodes}
     if not wanted:
         return {}
@@ -184,29 +184,25 @@ def _table_metadata(nodes) -> dict[tuple[str, str], dict[str, Any]]:
             "select table_schema, table_name, column_name, data_type from information_schema.columns "
             "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
         ).fetchall()
-        tables = {
-            (schema, table)
-            for schema, table in conn.execute(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_catalog = current_database() and table_type = 'BASE TABLE'"
-            ).fetchall()
+        present = {(schema, table) for schema, table, _name, _type in columns}
+        counts = {
+            key: conn.execute(f'select count(*) from "{key[0]}"."{key[1]}"').fetchone()[0]
+            for key in wanted
+            if key in present
         }
-        present = {(schema, table) for schema, table, _name, _type in columns} & wanted.keys()
-        # a view's count would compute the view (int_counted_posts_enriched: seconds at scale): tables only
-        counts = {key: conn.execute(f'select count(*) from "{key[0]}"."{key[1]}"').fetchone()[0] for key in present & tables}
     schemas: dict[tuple[str, str], list[dg.TableColumn]] = {}
     for schema, table, name, data_type in columns:
-        if (schema, table) in present:
+        if (schema, table) in counts:
             described = wanted[(schema, table)]["columns"].get(name, {})
             schemas.setdefault((schema, table), []).append(
                 dg.TableColumn(name, data_type.lower(), description=described.get("description") or None)
             )
     return {
         key: {
-            **({"dagster/row_count": dg.MetadataValue.int(counts[key])} if key in counts else {}),
+            "dagster/row_count": dg.MetadataValue.int(counts[key]),
             "dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns=schemas[key])),
         }
-        for key in present
+        for key in counts
     }
 
 
