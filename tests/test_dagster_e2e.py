@@ -403,7 +403,7 @@ def test_dbt_tests_and_data_quality_checks_sit_beside_their_assets(dagster):
     }
     assert checks["raw/posts"]["all_landing_files_accepted"] is True
     fct_account_quarter = checks["marts/fct_account_quarter"]
-    assert any(name.startswith("not_null_fct_account_quarter") for name in fct_account_quarter)  # a dbt test
+    assert any(name.startswith("not_null_columns_fct_account_quarter") for name in fct_account_quarter)  # a dbt test
     assert "columns_valid" in fct_account_quarter  # a Great Expectations suite
     assert sum(len(names) for names in checks.values()) > 100
 

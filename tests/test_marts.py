@@ -53,6 +53,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -160,6 +161,12 @@ def write_raw_fixture(database: Path) -> None:
 
 def dbt_build(workdir: Path, database: Path, quarter_from: str, quarter_to: str, run_date: str) -> None:
     """`dbt build` as Dagster runs it, with its own target and log folders so parallel runs do not collide."""
+    run_vars = {"bts_quarter_from": quarter_from, "bts_quarter_to": quarter_to, "bts_run_date": run_date}
+    completed = run_dbt(workdir, database, "build", "--vars", json.dumps(run_vars))
+    assert completed.returncode == 0, completed.stdout[-8000:] + completed.stderr[-4000:]
+
+
+def run_dbt(workdir: Path, database: Path, *arguments: str) -> subprocess.CompletedProcess:
     dbt = Path(sys.executable).parent / "dbt"
     env = {
         **os.environ,
@@ -167,22 +174,20 @@ def dbt_build(workdir: Path, database: Path, quarter_from: str, quarter_to: str,
         "BTS_TIMEZONE": "Europe/Paris",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    run_vars = {"bts_quarter_from": quarter_from, "bts_quarter_to": quarter_to, "bts_run_date": run_date}
-    completed = subprocess.run(
+    return subprocess.run(
         [
-            str(dbt), "build",
+            str(dbt), *arguments[:1],
             "--profiles-dir", str(DBT_DIR),
             "--project-dir", str(DBT_DIR),
             "--target-path", str(workdir / "target"),
             "--log-path", str(workdir / "logs"),
-            "--vars", json.dumps(run_vars),
+            *arguments[1:],
         ],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
-    assert completed.returncode == 0, completed.stdout[-8000:] + completed.stderr[-4000:]
 
 
 def read_marts(database: Path) -> dict[str, list[dict]]:
@@ -741,3 +746,27 @@ def test_marts_have_the_columns_and_types_of_the_contract(database):
             year_table = table.replace("_quarter", "_year")
             if year_table != "fct_hashtags_year":
                 assert columns(year_table) == signature.replace("quarter VARCHAR", "year INTEGER"), year_table
+
+
+def test_one_data_test_checks_the_non_null_columns_and_names_those_holding_nulls(runs, database, tmp_path):
+    """`not_null_columns` (dbt/tests/generic): one scan for all of a model's non-null columns; it passed in every build above."""
+    broken = tmp_path / "broken.duckdb"
+    shutil.copyfile(database, broken)
+    with duckdb.connect(str(broken)) as con:
+        rows = con.execute("select count(*) from marts.fct_account_quarter").fetchone()[0]
+        con.execute("update marts.fct_account_quarter set likes = null where rowid = (select min(rowid) from marts.fct_account_quarter)")
+        con.execute("update marts.fct_account_quarter set posts_per_day = null")
+        con.execute("update marts.fct_account_quarter set company = null")  # allowed to be NULL: not listed
+    completed = run_dbt(
+        tmp_path, broken, "test", "--select", "fct_account_quarter,test_name:not_null_columns", "--store-failures",
+        "--vars", json.dumps({"bts_quarter_from": "2024-Q1", "bts_quarter_to": "2024-Q1", "bts_run_date": "2024-05-10"}),
+    )
+    assert completed.returncode == 1, completed.stdout[-4000:]
+    assert "Got 2 results" in completed.stdout
+    with duckdb.connect(str(broken), read_only=True) as con:
+        (schema, table), = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema like '%dbt_test__audit' and table_name like 'not_null_columns_fct_account_q%'"
+        ).fetchall()
+        failures = con.execute(f'select column_name, null_rows from "{schema}"."{table}" order by column_name').fetchall()
+    assert failures == [("likes", 1), ("posts_per_day", rows)]
