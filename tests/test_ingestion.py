@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -360,3 +361,46 @@ def test_a_follower_count_of_ten_to_the_fifteen_is_exact(landing):
     landing.write("f.csv", "platform,handle,date,followers,following\nx,sanofi,2023-12-31,1000000000000000,\n")
     assert not landing.sync().rejections
     assert landing.query("select followers from raw.follower_snapshots") == [(10**15,)]
+
+
+def test_files_are_inspected_in_order_a_bounded_number_ahead_each_error_its_own(monkeypatch):
+    """sync_landing inspects the next files in a thread while DuckDB loads one (loader._inspections_ahead)."""
+    from dagster_project.ingestion import loader
+
+    submitted: list[str] = []
+
+    def inspect(entry):
+        submitted.append(entry)
+        if entry == "bad":
+            raise loader.LandingFileError(entry, "undecodable")
+        return f"inspected {entry}"
+
+    monkeypatch.setattr(loader.landing_files, "inspect_file", inspect)
+    entries = ["a", "b", "bad", "c", "d", "e"]
+    inspections = loader._inspections_ahead(entries)
+    first = next(inspections)
+    assert first.result() == "inspected a"
+    deadline = time.monotonic() + 5
+    while len(submitted) < loader.INSPECTIONS_AHEAD + 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # the thread, free, would go on if more were queued
+    assert submitted == entries[: loader.INSPECTIONS_AHEAD + 1]  # never more files ahead than this
+    results = []
+    for future in inspections:
+        try:
+            results.append(future.result())
+        except loader.LandingFileError as error:
+            results.append(f"error {error.path}")
+    assert results == ["inspected b", "error bad", "inspected c", "inspected d", "inspected e"]
+    assert submitted == entries
+
+
+def test_stopping_mid_way_inspects_no_further_file(monkeypatch):
+    from dagster_project.ingestion import loader
+
+    submitted: list[str] = []
+    monkeypatch.setattr(loader.landing_files, "inspect_file", lambda entry: submitted.append(entry) or entry)
+    inspections = loader._inspections_ahead([str(index) for index in range(10)])
+    next(inspections).result()
+    inspections.close()
+    assert len(submitted) <= loader.INSPECTIONS_AHEAD + 1
