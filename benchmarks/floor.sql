@@ -40,17 +40,22 @@ create or replace macro landing_count(value) as
     end;
 
 -- The local day of a publish instant (LANDING.md 2a, 2d). Times without an
--- offset are local already: the session TimeZone reads them so.
+-- offset are local already: the session TimeZone reads them so. One format
+-- per strptime: the list form, strptime(value, [format, format]), crashed
+-- DuckDB 1.5.6 (SIGSEGV) now and then under parallel load, here as in the
+-- loader (benchmarks/README.md).
 create or replace macro local_day(value) as
     case
-        when value like '%/%' then cast(strptime(trim(value), ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M']) as date)
+        when value like '%/%:%:%' then cast(strptime(trim(value), '%d/%m/%Y %H:%M:%S') as date)
+        when value like '%/%' then cast(strptime(trim(value), '%d/%m/%Y %H:%M') as date)
         when value like '% +____' or value like '% -____' then cast(strptime(trim(value), '%Y-%m-%d %H:%M %z') as date)
         else cast(cast(trim(value) as timestamptz) as date)
     end;
 
 create or replace macro local_day_month_first(value) as
     case
-        when value like '%/%' then cast(strptime(trim(value), ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M']) as date)
+        when value like '%/%:%:%' then cast(strptime(trim(value), '%m/%d/%Y %H:%M:%S') as date)
+        when value like '%/%' then cast(strptime(trim(value), '%m/%d/%Y %H:%M') as date)
         else local_day(value)
     end;
 
