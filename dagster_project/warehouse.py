@@ -65,18 +65,8 @@ def warehouse_lock(announce=lambda message: print(message, file=sys.stderr, flus
 
 
 @contextlib.contextmanager
-def working_connection(read_only: bool = False, checkpoint_on_close: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the working database, closed on exit so dbt (another process) can open the file.
-
-    `checkpoint_on_close=False` is for a writer that dbt follows: its last
-    commits stay in the write-ahead log (as durable as the file; any later
-    connection, read-only ones included, replays it) and are written into the
-    file by the next checkpoint, dbt's. A checkpoint costs more the more row
-    groups the last writes left (10 million posts just loaded: 3.7 s, then
-    1.7 s for the next one after a one-row write, both mostly done again by
-    the checkpoint that ends dbt's build); two fewer checkpoints save about
-    2 s there, and nothing on a small warehouse.
-    """
+def working_connection(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the working database, closed on exit so dbt (another process) can open the file."""
     path = settings.working_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_lock():
@@ -84,8 +74,6 @@ def working_connection(read_only: bool = False, checkpoint_on_close: bool = True
         try:
             conn.execute("set TimeZone = 'UTC'")
             conn.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
-            if not checkpoint_on_close and not read_only:
-                conn.execute("pragma disable_checkpoint_on_shutdown")
             yield conn
         finally:
             conn.close()

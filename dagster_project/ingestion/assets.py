@@ -71,7 +71,7 @@ def landing_files(context: dg.AssetExecutionContext):
     Ingestion is not split by quarter (a file spans quarters and is loaded once);
     it is partitioned so that a quarter's run is one graph, and it is idempotent.
     """
-    with working_connection(checkpoint_on_close=False) as conn:  # dbt's build checkpoints next
+    with working_connection() as conn:
         report = sync_landing(
             conn,
             settings.landing_dir(),

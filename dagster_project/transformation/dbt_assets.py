@@ -64,7 +64,7 @@ def write_run_parameters(parameters: Mapping[str, str]) -> None:
     which the caller holds through `dbt build`, so no other run changes it
     in between.
     """
-    with working_connection(checkpoint_on_close=False) as conn:  # dbt, next, checkpoints
+    with working_connection() as conn:
         conn.execute("create schema if not exists dbt_run")
         conn.execute(
             "create or replace table dbt_run.parameters as select cast(? as varchar) as bts_quarter_from, "
