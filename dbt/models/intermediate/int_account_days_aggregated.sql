@@ -2,8 +2,8 @@
     day weighs the same, however many posts it has.
     Aggregated straight from staging over the span of all the periods the run
     needs (its own and the ones before, for previous_rank), reading only the
-    figures of the posts: the per-post table (int_counted_posts_enriched)
-    covers the run's own periods only, and takes its follower counts from
+    figures of the posts. The top posts' candidates (int_top_post_candidates)
+    cover the run's own periods only, and take their follower counts from
     here, so that both read one lookup. -#}
 with
 

@@ -9,9 +9,10 @@ members as (
 
 ),
 
+-- the few posts that may enter a top ten, with their figures
 counted_posts as not materialized (
 
-    select * from {{ ref('int_counted_posts_enriched') }}
+    select * from {{ ref('int_top_post_candidates') }}
 
 ),
 
