@@ -8,9 +8,9 @@ members as (
 
 ),
 
-post_hashtags as (
+account_hashtags as (
 
-    select * from {{ ref('int_post_hashtags_extracted') }}
+    select * from {{ ref('int_account_hashtags_aggregated') }}
 
 ),
 
@@ -20,14 +20,14 @@ member_hashtags as (
         members.period,
         members.panel,
         members.handle,
-        post_hashtags.post_id,
-        post_hashtags.reactions,
-        post_hashtags.hashtag
+        account_hashtags.hashtag,
+        account_hashtags.posts,
+        account_hashtags.reactions
     from members
-    inner join post_hashtags
-        on members.platform = post_hashtags.platform
-        and members.handle = post_hashtags.handle
-        and post_hashtags.published_date between members.period_start and members.period_end
+    inner join account_hashtags
+        on members.platform = account_hashtags.platform
+        and members.handle = account_hashtags.handle
+        and members.period_start = account_hashtags.quarter_start
     where members.period_kind = 'quarter'
         and members.is_run_period
 
@@ -35,13 +35,14 @@ member_hashtags as (
 
 hashtag_counts as (
 
-    -- a post has one (platform, handle), and a handle one row per panel and
-    -- period, so each post appears here at most once per panel and hashtag
+    -- a post has one (platform, handle), and a member is listed once per
+    -- panel and period, so each post is counted at most once per panel and
+    -- hashtag: the panel's posts and reactions are its members' sums
     select
         period,
         panel,
         hashtag,
-        count(*) as posts,
+        cast(sum(posts) as bigint) as posts,
         count(distinct handle) as accounts,
         cast(sum(reactions) as bigint) as reactions
     from member_hashtags

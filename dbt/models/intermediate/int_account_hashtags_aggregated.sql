@@ -1,6 +1,12 @@
-{#- The hashtags of the counted posts of the run's quarters by accounts listed
-    in a panel (METRICS.md "Hashtags"), lowercased, once per post however
-    often the post repeats it. -#}
+{#- How each account used each hashtag in each of the run's quarters
+    (METRICS.md "Hashtags"): the counted posts of accounts listed in a panel
+    whose text holds it, lowercased, once per post however often the post
+    repeats it, and their reactions.
+
+    Per account and quarter, not per post: a panel's figures are sums over
+    its members' (a post has one account, and a member is listed once per
+    panel and quarter), and one row per post and hashtag was 15.6 million
+    rows to write and test at ten million posts (benchmarks/README.md). -#}
 with
 
 posts as (
@@ -54,7 +60,6 @@ hashtags_per_post as (
     -- deduplicating within each post's list is cheaper than over all rows
     select
         platform,
-        post_id,
         handle,
         published_date,
         reactions,
@@ -68,15 +73,29 @@ hashtags_per_post as (
 
 once_per_post as (
 
+    -- one row per post and hashtag
     select
         platform,
-        post_id,
         handle,
         published_date,
         reactions,
         unnest(hashtags) as hashtag
     from hashtags_per_post
 
+),
+
+account_quarter_hashtags as (
+
+    select
+        platform,
+        handle,
+        cast(date_trunc('quarter', published_date) as date) as quarter_start,
+        hashtag,
+        count(*) as posts,
+        cast(sum(reactions) as bigint) as reactions
+    from once_per_post
+    group by platform, handle, quarter_start, hashtag
+
 )
 
-select * from once_per_post
+select * from account_quarter_hashtags
