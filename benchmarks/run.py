@@ -537,7 +537,7 @@ def results_table(results: list[dict]) -> str:
         for key, label in (("pipeline_s", "the pipeline"), ("floor_s", "the floor"), ("pandas_s", "pandas")):
             if small.get(key) and large.get(key):
                 fixed, per_million = fit(key)
-                parts.append(f"{label} {fixed:.0f} s + {per_million:.1f} s per million posts")
+                parts.append(f"{label} {round(fixed)} s + {per_million:.1f} s per million posts")
         lines.append("")
         lines.append(
             f"How cost grows with data, through the runs at {small['posts']:,} and {large['posts']:,} posts: "

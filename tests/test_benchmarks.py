@@ -79,6 +79,11 @@ def test_results_table_states_how_cost_grows():
     table = bench.results_table([result(1_000_000, 20.0), result(10_000_000, 110.0)])
     assert "| 10,000,000 |" in table
     assert "the pipeline 10 s + 10.0 s per million posts" in table
+    # a fixed part a little below zero (2.7 s per million from 2.3 s at one million) reads 0 s, not -0 s
+    small, large = result(1_000_000, 20.0), result(10_000_000, 110.0)
+    small["floor_s"], large["floor_s"] = 2.3, 26.6
+    table = bench.results_table([small, large])
+    assert "the floor 0 s + 2.7 s per million posts" in table
 
 
 COLUMNS_INDEX = {name: index for index, name in enumerate(compare.COLUMNS)}
