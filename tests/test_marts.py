@@ -770,3 +770,22 @@ def test_one_data_test_checks_the_non_null_columns_and_names_those_holding_nulls
         ).fetchall()
         failures = con.execute(f'select column_name, null_rows from "{schema}"."{table}" order by column_name').fetchall()
     assert failures == [("likes", 1), ("posts_per_day", rows)]
+
+
+def test_a_build_drops_the_tables_of_replaced_models(runs, database, tmp_path):
+    """A warehouse built before int_counted_posts_enriched and int_post_hashtags_extracted were replaced loses them."""
+    older = tmp_path / "older.duckdb"
+    shutil.copyfile(database, older)
+    replaced = ("int_counted_posts_enriched", "int_post_hashtags_extracted")
+    with duckdb.connect(str(older)) as con:
+        for name in replaced:
+            con.execute(f"create table intermediate.{name} as select 1 as post_id")
+    completed = run_dbt(
+        tmp_path, older, "run", "--select", "int_periods_enumerated",
+        "--vars", json.dumps({"bts_quarter_from": "2024-Q1", "bts_quarter_to": "2024-Q1", "bts_run_date": "2024-05-10"}),
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    with duckdb.connect(str(older), read_only=True) as con:
+        tables = {row[0] for row in con.execute("select table_name from information_schema.tables where table_schema = 'intermediate'").fetchall()}
+    assert not tables & set(replaced)
+    assert {"int_top_post_candidates", "int_account_hashtags_aggregated", "int_periods_enumerated"} <= tables
