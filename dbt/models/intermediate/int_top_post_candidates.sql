@@ -73,7 +73,7 @@ rated_posts as (
         counted_posts_in_span.platform,
         counted_posts_in_span.post_id,
         counted_posts_in_span.handle,
-        counted_posts_in_span.published_date,
+        cast(date_trunc('quarter', counted_posts_in_span.published_date) as date) as quarter_start,
         account_days.followers as followers_at_publish,
         cast(counted_posts_in_span.reactions as double) / account_days.followers as post_interaction
     from counted_posts_in_span
@@ -92,7 +92,7 @@ account_quarter_thresholds as (
     select
         platform,
         handle,
-        date_trunc('quarter', published_date) as quarter_start,
+        quarter_start,
         list_min(max(post_interaction, 10)) as tenth_best_interaction
     from rated_posts
     group by platform, handle, quarter_start
@@ -101,12 +101,16 @@ account_quarter_thresholds as (
 
 candidate_keys as (
 
-    select rated_posts.*
+    select
+        rated_posts.platform,
+        rated_posts.post_id,
+        rated_posts.followers_at_publish,
+        rated_posts.post_interaction
     from rated_posts
     inner join account_quarter_thresholds
         on rated_posts.platform = account_quarter_thresholds.platform
         and rated_posts.handle = account_quarter_thresholds.handle
-        and date_trunc('quarter', rated_posts.published_date) = account_quarter_thresholds.quarter_start
+        and rated_posts.quarter_start = account_quarter_thresholds.quarter_start
     where rated_posts.post_interaction >= account_quarter_thresholds.tenth_best_interaction
 
 ),
