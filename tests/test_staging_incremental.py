@@ -77,3 +77,25 @@ def test_changed_posts_are_listed_only_once_staging_exists(tmp_path):
     with duckdb.connect(str(database)) as conn:
         sync_landing(conn, landing, tmp_path / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
         assert sorted(conn.execute("select distinct post_id from raw.changed_posts").fetchall()) == [("1",), ("2",), ("3",)]
+
+
+def test_a_staging_table_of_an_older_version_loses_the_columns_it_no_longer_has(tmp_path):
+    """Staging held source_format and file_hash until they were left to raw.landing_files: an older warehouse still builds."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "accounts.csv").write_text(ACCOUNTS)
+    (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
+    database = tmp_path / "bts.duckdb"
+    build_staging(landing, database, tmp_path / "first")
+    with duckdb.connect(str(database)) as conn:
+        conn.execute("alter table staging.stg_landing__posts add column source_format varchar default 'canonical_posts'")
+        conn.execute("alter table staging.stg_landing__posts add column file_hash varchar default 'abc'")
+
+    (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 9))
+    rows = build_staging(landing, database, tmp_path / "second")
+
+    assert [row[:2] for row in rows] == [("1", 5), ("2", 9)]
+    with duckdb.connect(str(database), read_only=True) as conn:
+        columns = [row[0] for row in conn.execute("describe staging.stg_landing__posts").fetchall()]
+    assert "source_format" not in columns and "file_hash" not in columns
+    assert columns[-2:] == ["file_path", "line_number"]

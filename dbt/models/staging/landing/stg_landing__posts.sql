@@ -13,7 +13,10 @@
     observations were added or removed; only those are deduplicated again,
     so a late file of ten thousand posts does not re-sort ten million.
     raw.changed_posts is ingestion's bookkeeping, written with raw.posts in
-    the same transaction, so it is read here by name, not as a source. -#}
+    the same transaction, so it is read here by name, not as a source.
+    The kept observation is named by its file_path and line_number; its
+    file's hash and format are facts of the file, in raw.landing_files
+    (first_path = file_path), not repeated on ten million rows. -#}
 with
 
 all_observations as not materialized (
@@ -116,8 +119,6 @@ deduplicated as (
         coalesce(likes, 0) + coalesce(comments, 0) + coalesce(reposts, 0) + coalesce(quotes, 0) as reactions,
         impressions,
         permalink,
-        source_format,
-        file_hash,
         file_path,
         line_number
     from deduplicated_observations
@@ -144,8 +145,6 @@ dated as (
         reactions,
         impressions,
         permalink,
-        source_format,
-        file_hash,
         file_path,
         line_number
     from deduplicated
