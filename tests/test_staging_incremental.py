@@ -22,6 +22,14 @@ def post(post_id: int, likes: int, handle: str = "sanofi") -> str:
     return f"x,{handle},{post_id},2023-05-0{post_id % 9 + 1} 12:00,post,text {post_id},{likes},0,0,0,,\n"
 
 
+def new_landing(tmp_path: Path) -> Path:
+    """A landing directory holding only accounts.csv (one X account, sanofi)."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "accounts.csv").write_text(ACCOUNTS)
+    return landing
+
+
 def build_staging(landing: Path, database: Path, work: Path) -> list[tuple]:
     with duckdb.connect(str(database)) as conn:
         report = sync_landing(conn, landing, work / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
@@ -37,9 +45,7 @@ def build_staging(landing: Path, database: Path, work: Path) -> list[tuple]:
 
 
 def test_an_incremental_staging_build_equals_a_full_one_after_changes_and_deletions(tmp_path):
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    (landing / "accounts.csv").write_text(ACCOUNTS)
+    landing = new_landing(tmp_path)
     (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7) + post(3, 1))
     (landing / "b.csv").write_text(HEADER + post(2, 9) + post(4, 2))
     (landing / "gone.csv").write_text(HEADER + post(6, 3))
@@ -61,9 +67,7 @@ def test_an_incremental_staging_build_equals_a_full_one_after_changes_and_deleti
 
 def test_changed_posts_are_listed_only_once_staging_exists(tmp_path):
     # a new warehouse: dbt builds staging from the whole of raw.posts, so nothing is listed
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    (landing / "accounts.csv").write_text(ACCOUNTS)
+    landing = new_landing(tmp_path)
     (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
     database = tmp_path / "bts.duckdb"
     with duckdb.connect(str(database)) as conn:
@@ -81,9 +85,7 @@ def test_changed_posts_are_listed_only_once_staging_exists(tmp_path):
 
 def test_a_staging_table_of_an_older_version_loses_the_columns_it_no_longer_has(tmp_path):
     """Staging held source_format and file_hash until they were left to raw.landing_files: an older warehouse still builds."""
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    (landing / "accounts.csv").write_text(ACCOUNTS)
+    landing = new_landing(tmp_path)
     (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
     database = tmp_path / "bts.duckdb"
     build_staging(landing, database, tmp_path / "first")
