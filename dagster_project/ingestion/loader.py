@@ -9,6 +9,12 @@ Each file is loaded in its own transaction: DuckDB reads the CSV (explicit
 dialect, every field as text) and types every field in the same statement
 (`_TypedFile`), the typed rows are validated column-wise in SQL, and only a
 file without a single bad value is inserted.
+
+Three things overlap, each on its own thread: the next files are hashed and
+their encoding checked (`_Inspections`), the next file is read, typed and
+validated on a second connection (`_TypingAhead`), and the current one is
+checked against what is loaded and written. Files are written one at a time,
+in path order, so every check sees the files before it.
 """
 
 from __future__ import annotations
@@ -160,9 +166,15 @@ def sync_landing(
         previous = known.get(entry.relative_path)
         return previous is not None and previous[0] == entry.size_bytes and previous[1] == entry.mtime_ns
 
-    inspections = _inspections_ahead([entry for entry in scan.entries if not unchanged_since_last_run(entry)])
+    changed = [entry for entry in scan.entries if not unchanged_since_last_run(entry)]
+    inspections = _Inspections(changed)
+
+    def already_loaded(file_hash: str) -> bool:
+        return loaded_hashes.get(file_hash) == timezone
+
+    typing = _TypingAhead(conn, scratch_dir, timezone, run_date, already_loaded)
     try:
-        for entry in scan.entries:
+        for index, entry in enumerate(scan.entries):
             previous = known.get(entry.relative_path)
             previous_loaded_hash = previous[3] if previous else None
             inspection: FileInspection | None = None
@@ -170,16 +182,21 @@ def sync_landing(
                 if unchanged_since_last_run(entry):
                     file_hash = previous[2]
                 else:
-                    inspection = next(inspections).result()
+                    inspection = inspections.of(entry).result()
                     file_hash = inspection.content_hash
-                if file_hash in loaded_hashes and loaded_hashes[file_hash] == timezone:
+                if already_loaded(file_hash):
+                    typing.discard(entry)
                     _register_path(conn, entry, file_hash, file_hash)
                     outcomes.append(FileOutcome(entry.relative_path, file_hash, None, 0, "unchanged"))
                     continue
                 if inspection is None:
                     inspection = landing_files.inspect_file(entry)
                     file_hash = inspection.content_hash
-                fmt, rows = _load_file(conn, entry, inspection, previous_loaded_hash, scratch_dir, timezone, run_date)
+                typed = typing.typed(entry, inspection)
+                following = scan.entries[index + 1] if index + 1 < len(scan.entries) else None
+                if TYPING_AHEAD and following is not None and not unchanged_since_last_run(following):
+                    typing.start(following, inspections.of(following), beside=typed, loading=file_hash)
+                fmt, rows = _load_file(typed, inspection, previous_loaded_hash, timezone)
                 loaded_hashes[file_hash] = timezone
                 outcomes.append(FileOutcome(entry.relative_path, file_hash, fmt.name, rows, "loaded"))
                 log(f"loaded {entry.relative_path}: {rows} rows ({fmt.name})")
@@ -195,7 +212,8 @@ def sync_landing(
                 outcomes.append(FileOutcome(entry.relative_path, current_hash, None, 0, "rejected"))
                 log(f"REJECTED {error.describe()}")
     finally:
-        inspections.close()  # stops the thread, also when a load raises
+        typing.close()  # stops the typing thread, also when a load raises
+        inspections.close()  # and the inspecting one
 
     present = {entry.relative_path for entry in scan.entries}
     removed = sorted(path for path in known if path not in present)
@@ -208,9 +226,11 @@ def sync_landing(
 
 
 INSPECTIONS_AHEAD = 2
+# Tests turn it off to compare a run that types each file at its turn with one that types ahead.
+TYPING_AHEAD = True
 
 
-def _inspections_ahead(entries: list[LandingEntry]) -> Iterator[Future[FileInspection]]:
+class _Inspections:
     """inspect_file() of each entry, in order, run in a thread up to INSPECTIONS_AHEAD files ahead.
 
     Hashing a file and checking its encoding is Python's work (about 8 s of
@@ -219,6 +239,23 @@ def _inspections_ahead(entries: list[LandingEntry]) -> Iterator[Future[FileInspe
     one. An inspection's error (unreadable file, undecodable text) is raised
     by its future's result(), in the caller, for that file alone.
     """
+
+    def __init__(self, entries: list[LandingEntry]):
+        self._paths = iter([entry.relative_path for entry in entries])
+        self._futures = _inspections_ahead(entries)
+        self._started: dict[str, Future[FileInspection]] = {}
+
+    def of(self, entry: LandingEntry) -> Future[FileInspection]:
+        """The inspection of `entry`, one of the entries, asked for in their order (or again)."""
+        while entry.relative_path not in self._started:
+            self._started[next(self._paths)] = next(self._futures)
+        return self._started[entry.relative_path]
+
+    def close(self) -> None:
+        self._futures.close()
+
+
+def _inspections_ahead(entries: list[LandingEntry]) -> Iterator[Future[FileInspection]]:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bts-inspect") as pool:
         pending: list[Future[FileInspection]] = []
         try:
@@ -229,6 +266,107 @@ def _inspections_ahead(entries: list[LandingEntry]) -> Iterator[Future[FileInspe
         finally:
             for future in pending:
                 future.cancel()
+
+
+class _TypingAhead:
+    """Types the next landing file on a second connection while the current one is written.
+
+    Reading, typing and validating a file (`read_typed`) needs nothing of the
+    raw tables; writing it does (the owner checks read raw.posts). So while
+    one file is checked and inserted on one connection, a thread reads and
+    types the next one on the other: DuckDB's work on the two fills both cores
+    where either alone leaves one idle part of the time. Files are still
+    written one at a time and in order, so every check sees the files before
+    it, and what a run loads and reports does not change.
+    """
+
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        scratch_dir: Path,
+        timezone: str,
+        run_date: dt.date,
+        already_loaded: Callable[[str], bool],
+    ):
+        self._connections = [conn.cursor(), conn.cursor()]
+        for connection in self._connections:
+            connection.execute("set variable bts_timezone = ?", [timezone])
+        self._scratch_dir, self._run_date, self._already_loaded = scratch_dir, run_date, already_loaded
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bts-typing")
+        self._ahead: tuple[str, duckdb.DuckDBPyConnection, Future[_TypedFile | None]] | None = None
+        self._closing = False
+
+    def typed(self, entry: LandingEntry, inspection: FileInspection) -> "_TypedFile":
+        """`entry` read, typed and validated (by the thread, if it started it); LandingFileError if it is bad."""
+        connection = self._connections[0]
+        if self._ahead is not None:
+            path, connection, future = self._ahead
+            if path != entry.relative_path:
+                self._wait(connection, future)
+                self._ahead = None
+            else:
+                try:
+                    typed = future.result()
+                except Exception:
+                    drop_typed(connection)
+                    raise
+                finally:
+                    if future.done():
+                        self._ahead = None
+                if typed is not None:
+                    return typed
+        try:
+            return read_typed(connection, entry, inspection, self._scratch_dir, self._run_date)
+        except BaseException:
+            drop_typed(connection)
+            raise
+
+    def start(self, entry: LandingEntry, inspection: Future[FileInspection], beside: "_TypedFile", loading: str) -> None:
+        """Type `entry` in the thread, on the connection `beside` (the file being written) does not use.
+
+        Skipped, for the loop to do at the file's turn, when the file's
+        inspection fails or its bytes are loaded already or being loaded now.
+        """
+        connection = next(candidate for candidate in self._connections if candidate is not beside.conn)
+
+        def read() -> _TypedFile | None:
+            try:
+                found = inspection.result()
+            except Exception:
+                return None  # reported by the loop, at this file's turn
+            if self._closing or found.content_hash == loading or self._already_loaded(found.content_hash):
+                return None
+            return read_typed(connection, entry, found, self._scratch_dir, self._run_date)
+
+        self._ahead = (entry.relative_path, connection, self._pool.submit(read))
+
+    def discard(self, entry: LandingEntry) -> None:
+        """Drop what the thread typed of `entry`, whose bytes turned out to be loaded already."""
+        if self._ahead is not None and self._ahead[0] == entry.relative_path:
+            _path, connection, future = self._ahead
+            self._ahead = None
+            self._wait(connection, future)
+
+    def close(self) -> None:
+        """Stop the thread (interrupting its query, if any) and close the two connections."""
+        self._closing = True
+        if self._ahead is not None:
+            _path, connection, future = self._ahead
+            self._ahead = None
+            if not future.done():
+                connection.interrupt()
+            self._wait(connection, future)
+        self._pool.shutdown(wait=True)
+        for connection in self._connections:
+            connection.close()
+
+    @staticmethod
+    def _wait(connection: duckdb.DuckDBPyConnection, future: Future["_TypedFile | None"]) -> None:
+        try:
+            future.result()
+        except Exception:
+            pass  # a file typed for nothing: whatever went wrong with it does not matter
+        drop_typed(connection)
 
 
 def _unreadable(entry: LandingEntry, error: Exception) -> LandingFileError:
@@ -439,18 +577,14 @@ def _stage_csv(conn: duckdb.DuckDBPyConnection, readable: Path, names: list[str]
 
 
 def _load_file(
-    conn: duckdb.DuckDBPyConnection,
-    entry: LandingEntry,
+    typed: "_TypedFile",
     inspection: FileInspection,
     previous_loaded_hash: str | None,
-    scratch_dir: Path,
     timezone: str,
-    run_date: dt.date,
 ) -> tuple[LandingFormat, int]:
-    # Typing happens in connection-local temp tables, outside the transaction;
-    # only the replacement of the raw rows is transactional.
+    """Check the typed file against what is loaded and replace its raw rows, in one transaction on its connection."""
+    conn, entry = typed.conn, typed.entry
     try:
-        typed = read_typed(conn, entry, inspection, scratch_dir, run_date)
         fmt, rows = typed.fmt, typed.rows
         if fmt.table == "posts":
             _check_post_owners(conn, entry, typed, previous_loaded_hash)
@@ -783,16 +917,14 @@ def _replace_rows(
     field_names = [field.name for field in fmt.fields]
     extra = ", source_format" if fmt.table == "posts" else ""
     extra_value = ", $format" if fmt.table == "posts" else ""
-    # The raw rows need no order (each keeps its line number): unordered, DuckDB writes them in parallel.
-    conn.execute("set preserve_insertion_order = false")
-    try:
-        conn.execute(
-            f"insert into raw.{fmt.table} ({', '.join(field_names)}{extra}, file_hash, file_path, line_number) "
-            f"select {', '.join(field_names)}{extra_value}, $hash, $path, line_number from typed_lines",
-            {"hash": file_hash, "path": entry.relative_path, **({"format": fmt.name} if extra else {})},
-        )
-    finally:
-        conn.execute("set preserve_insertion_order = true")
+    # In file order: `preserve_insertion_order` is a setting of the whole database, and
+    # the next file is being typed meanwhile, on another connection, by a statement
+    # whose rows must keep their order (`_TypingAhead`).
+    conn.execute(
+        f"insert into raw.{fmt.table} ({', '.join(field_names)}{extra}, file_hash, file_path, line_number) "
+        f"select {', '.join(field_names)}{extra_value}, $hash, $path, line_number from typed_lines",
+        {"hash": file_hash, "path": entry.relative_path, **({"format": fmt.name} if extra else {})},
+    )
     if fmt.table == "posts" and _staging_is_built(conn):
         conn.execute("insert into raw.changed_posts select platform, post_id from typed")
     conn.execute(
