@@ -120,12 +120,31 @@ def test_a_run_stopped_while_writing_stops_the_typing_thread_and_keeps_what_it_h
     assert landing.query("select file_path from raw.posts order by 1") == [("posts/a.csv",), ("posts/b.csv",), ("posts/c.csv",)]
 
 
-def test_typing_ahead_leaves_no_temporary_table_behind(tmp_path):
+def test_typing_ahead_leaves_no_temporary_table_behind_and_closes_its_connections(tmp_path, monkeypatch):
+    """Every path (written, rejected, typed for nothing, skipped) drops its typed tables; close() closes both cursors."""
+    instances: list[loader._TypingAhead] = []
+    left_at_close: list[int] = []
+
+    class Recording(loader._TypingAhead):
+        def __init__(self, *arguments):
+            super().__init__(*arguments)
+            instances.append(self)
+
+        def close(self):
+            # once the thread is done, what each connection still holds is what a path forgot to drop
+            self._pool.submit(lambda: None).result()
+            for connection in self._connections:
+                left_at_close.append(connection.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0])
+            super().close()
+
+    monkeypatch.setattr(loader, "_TypingAhead", Recording)
     landing = Landing(tmp_path)
-    for name in ("a", "b"):
-        landing.write(f"posts/{name}.csv", canonical([f"x,sanofi,{ord(name)},2023-05-01 12:00,post,{name},1,0,0,0,,"]))
+    write_mixed_landing(landing)
     with duckdb.connect(str(landing.db)) as conn:
-        loader.sync_landing(conn, landing.dir, landing.scratch, "Europe/Paris", RUN_DATE, log=lambda message: None)
-        # The typing connections are closed; the caller's connection never held a typed file.
-        assert conn.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0] == 0
-        assert conn.execute("select count(*) from duckdb_views() where temporary and not internal").fetchone()[0] == 0
+        report = loader.sync_landing(conn, landing.dir, landing.scratch, "Europe/Paris", RUN_DATE, log=lambda message: None)
+        assert len(report.rejections) == 3
+        assert len(instances) == 1 and left_at_close == [0, 0]
+        # closed by sync_landing itself, while the caller's connection is still open
+        for connection in instances[0]._connections:
+            with pytest.raises(duckdb.ConnectionException):
+                connection.execute("select 1")
