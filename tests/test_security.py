@@ -3,6 +3,7 @@
 SQL gets paths, handles and values as parameters, and names as quoted
 identifiers; the report escapes every value from the data; readers open the
 analysts' database read-only, and are never blocked by a run.
+dbt sends no usage events out of the machine.
 """
 
 from __future__ import annotations
@@ -284,3 +285,31 @@ def test_the_previous_analysts_database_is_untouched_until_the_complete_new_one_
     assert seen_at_rename == [True, True]
     with duckdb.connect(str(analytics), read_only=True) as reader:
         assert reader.execute("select version from marts.fct_version").fetchone() == (2,)
+
+
+def test_dbt_sends_no_usage_events(tmp_path):
+    """dbt_project.yml turns dbt's anonymous usage events off: no cookie, no request to dbt Labs.
+
+    dbt writes its tracking cookie (.user.yml) beside profiles.yml whenever
+    tracking is on; the same command with tracking forced on by the
+    environment writes it, which shows the test can see the difference.
+    """
+    from dagster_project.transformation.manifest import dbt_executable
+
+    def debug(profiles: Path, **environment: str) -> None:
+        profiles.mkdir()
+        (profiles / "profiles.yml").write_text((REPO / "dbt" / "profiles.yml").read_text())
+        env = {key: value for key, value in os.environ.items() if key != "DBT_SEND_ANONYMOUS_USAGE_STATS"}
+        env.update(BTS_DUCKDB_PATH=str(tmp_path / "debug.duckdb"), **environment)
+        completed = subprocess.run(
+            [dbt_executable(), "debug", "--project-dir", str(REPO / "dbt"), "--profiles-dir", str(profiles),
+             "--log-path", str(profiles / "logs")],
+            env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+
+    debug(tmp_path / "project-settings")
+    assert not (tmp_path / "project-settings" / ".user.yml").exists()
+
+    debug(tmp_path / "tracking-forced-on", DBT_SEND_ANONYMOUS_USAGE_STATS="true")
+    assert (tmp_path / "tracking-forced-on" / ".user.yml").exists()
