@@ -30,14 +30,14 @@ def new_landing(tmp_path: Path) -> Path:
     return landing
 
 
-def build_staging(landing: Path, database: Path, work: Path) -> list[tuple]:
+def build_staging(landing: Path, database: Path, work: Path, timezone: str = "Europe/Paris") -> list[tuple]:
     with duckdb.connect(str(database)) as conn:
-        report = sync_landing(conn, landing, work / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
+        report = sync_landing(conn, landing, work / "scratch", timezone, dt.date(2026, 11, 26), log=lambda m: None)
         assert not report.rejections
     subprocess.run(
         [str(DBT), "run", "--select", "stg_landing__posts", "--project-dir", str(settings.DBT_PROJECT_DIR),
          "--profiles-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        check=True, capture_output=True, env={**os.environ, "BTS_DUCKDB_PATH": str(database), "BTS_TIMEZONE": "Europe/Paris"},
+        check=True, capture_output=True, env={**os.environ, "BTS_DUCKDB_PATH": str(database), "BTS_TIMEZONE": timezone},
     )
     with duckdb.connect(str(database), read_only=True) as conn:
         assert conn.execute("select count(*) from raw.changed_posts").fetchone() == (0,)
@@ -63,6 +63,29 @@ def test_an_incremental_staging_build_equals_a_full_one_after_changes_and_deleti
 
     assert incremental == full
     assert [row[:3] for row in incremental] == [("1", 11, "c.csv"), ("2", 7, "a.csv"), ("4", 2, "b.csv"), ("5", 8, "c.csv")]
+
+
+def test_a_timezone_change_reloads_the_same_bytes_in_place_of_their_old_rows(tmp_path):
+    landing = new_landing(tmp_path)
+    (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
+    (landing / "copy-of-a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
+    (landing / "b.csv").write_text(HEADER + post(3, 1))
+    database = tmp_path / "bts.duckdb"
+    paris = build_staging(landing, database, tmp_path / "paris")
+    assert [row[:3] for row in paris] == [("1", 5, "a.csv"), ("2", 7, "a.csv"), ("3", 1, "b.csv")]
+
+    incremental = build_staging(landing, database, tmp_path / "utc", timezone="UTC")
+    full = build_staging(landing, tmp_path / "full.duckdb", tmp_path / "full", timezone="UTC")
+    assert incremental == full
+    with duckdb.connect(str(database), read_only=True) as conn:
+        # every observation once (the copy's bytes are a's), under the new zone only
+        assert conn.execute("select count(*), count(distinct file_hash) from raw.posts").fetchone() == (3, 2)
+        assert conn.execute("select distinct timezone from raw.landing_files").fetchall() == [("UTC",)]
+    # 12:00 local: 10:00 UTC in Paris's summer time, 12:00 in UTC
+    def utc_hours(rows):
+        return {row[6].astimezone(dt.timezone.utc).hour for row in rows}  # published_at
+
+    assert utc_hours(paris) == {10} and utc_hours(incremental) == {12}
 
 
 def test_changed_posts_are_listed_only_once_staging_exists(tmp_path):
