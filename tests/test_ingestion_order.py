@@ -9,6 +9,10 @@ file then come out shuffled (seen at 687,500 rows: 558,877 wrong line
 numbers). Small test files are read by one thread and would not show it, so
 the plan itself is checked for every format, and line numbers are checked
 against Python's csv module on a multi-line file.
+
+Line breaks inside fields are counted in the text column only when the
+file's line feeds show that those are all of them; the last test checks
+line numbers wherever the line breaks are, and when every column is counted.
 """
 
 from __future__ import annotations
@@ -116,3 +120,96 @@ def test_a_file_the_parallel_csv_reader_refuses_is_read_with_one_thread(tmp_path
     assert typed.rows == len(records) == 500
     loaded = conn.execute("select post_id, text from typed_lines order by line_number").fetchall()
     assert loaded == [(record[0], record[2]) for record in records]
+
+
+CANONICAL_COLUMNS = ["platform", "handle", "post_id", "published_at", "post_type", "text", "likes", "comments", "reposts", "quotes", "impressions", "permalink"]
+
+
+def _write_posts(
+    path: Path, records: list[list[str]], extra: str | None = None, terminator: str = "\n", end: str = "", encoding: str = "utf-8"
+) -> None:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, lineterminator=terminator)
+        writer.writerow(CANONICAL_COLUMNS + ([extra] if extra else []))
+        writer.writerows(records)
+        handle.write(end)
+
+
+def _csv_line_numbers(path: Path, encoding: str = "utf-8") -> dict[str, int]:
+    """post_id -> the line its record starts on, by Python's csv module (a line ends with a line feed)."""
+    numbers = {}
+    line = 2
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for record in reader:
+            if record:
+                numbers[record[2]] = line
+            line += sum(value.count("\n") for value in record) + 1
+    return numbers
+
+
+def _load_line_numbers(path: Path, tmp_path: Path) -> tuple[dict[str, int], loader._TypedFile]:
+    conn = _connection()
+    entry = LandingEntry(path.name, path, path.stat().st_size, path.stat().st_mtime_ns)
+    inspection = landing_files.inspect_file(entry)
+    (tmp_path / "scratch").mkdir()
+    typed = loader.read_typed(conn, entry, inspection, tmp_path / "scratch", dt.date(2026, 11, 26))
+    loader._replace_rows(conn, entry, typed.fmt, inspection.content_hash, None, typed.rows, "Europe/Paris")
+    return dict(conn.execute("select post_id, line_number from raw.posts").fetchall()), typed
+
+
+def _records(breaks_in: str | None, count: int = 300, extra: bool = False) -> list[list[str]]:
+    rnd = random.Random(11)
+    records = []
+    for number in range(count):
+        text = "\n".join("ligne é" for _ in range(rnd.choice([1, 1, 2, 3])))
+        record = ["x", "sanofi", f"id{number}", "2023-05-01T12:00:00+00:00", "post", text, str(number), "0", "0", "0", "", f"https://x.com/sanofi/status/{number}"]
+        if breaks_in == "permalink" and number % 7 == 3:
+            record[11] = f"https://x.com/sanofi/\nstatus/{number}"
+        if extra:
+            record.append("note\non two lines" if breaks_in == "extra" and number % 5 == 1 else "note")
+        records.append(record)
+    return records
+
+
+@pytest.mark.parametrize(
+    "case, every_column",
+    [
+        ("line breaks in the text only", False),
+        ("no line break at all", False),
+        ("no final line feed", False),
+        ("line breaks in a column other than the text", True),
+        ("line breaks in a column the format does not read", True),
+        ("blank lines at the end", True),
+        ("CRLF line ends", True),
+        ("UTF-16 with a byte-order mark", False),
+        ("Windows-1252", False),
+    ],
+)
+def test_line_breaks_counted_in_the_text_column_only_when_that_is_all_of_them(tmp_path, case, every_column):
+    """Line numbers match the csv module whichever columns hold line breaks; every column is counted only when needed."""
+    path = tmp_path / "posts.csv"
+    if case == "line breaks in the text only":
+        _write_posts(path, _records(None))
+    elif case == "no line break at all":
+        _write_posts(path, [[value.replace("\n", " ") for value in record] for record in _records(None)])
+    elif case == "no final line feed":
+        _write_posts(path, _records(None))
+        path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    elif case == "line breaks in a column other than the text":
+        _write_posts(path, _records("permalink"))
+    elif case == "line breaks in a column the format does not read":
+        _write_posts(path, _records("extra", extra=True), extra="note")
+    elif case == "blank lines at the end":
+        _write_posts(path, _records(None), end="\n\n")
+    elif case == "CRLF line ends":
+        _write_posts(path, _records(None), terminator="\r\n")
+    else:
+        encoding = "utf-16" if case.startswith("UTF-16") else "cp1252"
+        _write_posts(path, _records(None), encoding=encoding)
+    encoding = {"UTF-16 with a byte-order mark": "utf-16", "Windows-1252": "cp1252"}.get(case, "utf-8")
+    numbers, typed = _load_line_numbers(path, tmp_path)
+    assert numbers == _csv_line_numbers(path, encoding)
+    assert len(numbers) == 300
+    assert typed.every_column_counted is every_column

@@ -183,6 +183,9 @@ class LandingFormat:
     required: tuple[str, ...]
     fields: tuple[Field, ...]
     alternatives: tuple[tuple[str, ...], ...] = ()  # groups of which one column must be present
+    # The free-text columns, where exports put line breaks: the loader counts a
+    # record's line breaks in these only, unless the file holds more (loader._TypedFile).
+    line_break_columns: tuple[str, ...] = ()
 
     def resolve(self, header: list[str]) -> dict[str, str]:
         """Map lowercase spec names to the header's quoted column identifiers."""
@@ -279,6 +282,7 @@ X_TWEET_ACTIVITY = LandingFormat(
     signature=("tweet id", "tweet permalink", "time"),
     required=("tweet id", "tweet permalink", "tweet text", "time", "impressions", "retweets", "replies"),
     alternatives=(("likes", "favorites"),),
+    line_break_columns=("tweet text",),
     fields=_post_fields(
         platform="x",
         handle=Field("handle", lambda c: _permalink_handle(c["tweet permalink"]), "Tweet permalink", "a link like https://twitter.com/<handle>/status/<id>"),
@@ -301,6 +305,7 @@ X_CONTENT = LandingFormat(
     table="posts",
     signature=("post id", "post link", "date"),
     required=("post id", "post link", "post text", "impressions", "likes", "replies", "reposts"),
+    line_break_columns=("post text",),
     fields=_post_fields(
         platform="x",
         handle=Field("handle", lambda c: _permalink_handle(c["post link"]), "Post Link", "a link like https://x.com/<handle>/status/<id>"),
@@ -323,6 +328,7 @@ INSTAGRAM_POSTS = LandingFormat(
     table="posts",
     signature=("post id", "account username", "publish time", "post type"),
     required=("post id", "account username", "publish time", "post type", "likes", "comments"),
+    line_break_columns=("description",),
     fields=_post_fields(
         platform="instagram",
         handle=Field("handle", lambda c: _handle(c["account username"]), "Account username", "an account username"),
@@ -345,6 +351,7 @@ CANONICAL_POSTS = LandingFormat(
     table="posts",
     signature=("platform", "handle", "post_id", "published_at"),
     required=("platform", "handle", "post_id", "published_at", "post_type", "text", "likes", "comments", "reposts", "quotes"),
+    line_break_columns=("text",),
     fields=_post_fields(
         platform=None,
         handle=Field("handle", lambda c: _handle(c["handle"]), "handle", "an account handle"),
@@ -390,6 +397,7 @@ ACCOUNTS = LandingFormat(
     table="accounts",
     signature=("panel", "platform", "handle", "account_type"),
     required=("panel", "platform", "handle", "company", "display_name", "account_type", "member_from", "member_to"),
+    line_break_columns=("company", "display_name"),
     fields=(
         Field("panel", lambda c: f"nullif({_trimmed(c['panel'])}, '')", "panel", "a panel slug"),
         Field("platform", _platform_sql, "platform", "x or instagram"),

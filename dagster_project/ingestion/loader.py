@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -611,7 +612,11 @@ def read_typed(
     """Temp table `typed` (view `typed_lines`) from one file, validated; LandingFileError names what is wrong."""
     readable = _readable_copy(entry, inspection, scratch_dir, normalise=False)
     fmt, header, delimiter = _choose_format(entry, readable)
-    typed = _TypedFile(conn, entry, fmt, _unique_names(header), delimiter)
+    # Without carriage returns every record ends with a line feed (DuckDB refuses mixed line
+    # ends), so the file's line feeds bound the line breaks inside its fields; with them, a
+    # file could end its records with carriage returns alone, and nothing is assumed.
+    line_feeds = None if inspection.has_carriage_returns else inspection.line_feeds
+    typed = _TypedFile(conn, entry, fmt, _unique_names(header), delimiter, line_feeds=line_feeds)
     try:
         typed.create(readable)
     except duckdb.Error as first_error:
@@ -657,27 +662,50 @@ class _TypedFile:
     gave NULL, so validation is one aggregate over the typed columns. Rows
     keep the file's order, so `rowid` is the record's index; a record's line
     number is 2 + its index + the line breaks inside the fields of the
-    records before it (`__nl`, counted only when the file has any).
+    records before it (`__nl`).
     The view `typed_lines` adds `line_number`.
+
+    Line breaks are first counted in the format's free-text columns only
+    (`line_break_columns`: a `contains` per column and record was 4-8 CPU s of
+    the 10 million posts' typing, most of it in columns that never hold one).
+    That count is exact when it reaches the most the file can hold: its line
+    feeds (`line_feeds`, from the inspection of its bytes) less one per record,
+    header included (validate()). Otherwise some other column holds line
+    breaks, and the file is read again counting them in every column.
     """
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, entry: LandingEntry, fmt: LandingFormat, names: list[str], delimiter: str):
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        entry: LandingEntry,
+        fmt: LandingFormat,
+        names: list[str],
+        delimiter: str,
+        line_feeds: int | None = None,
+    ):
         self.conn, self.entry, self.fmt, self.names, self.delimiter = conn, entry, fmt, names, delimiter
         self.rows = 0
         self.columns = likes_column(fmt.resolve(names))
         self.checks = [(index, field) for index, field in enumerate(fmt.fields) if field.expected is not None]
         self.embedded_line_breaks = 0
+        # At least the line feeds of the file read, records ending with one; None: count line breaks in every column.
+        self.line_feeds = line_feeds
+        self.every_column_counted = False
 
-    def create(self, readable: Path) -> None:
+    def create(self, readable: Path, every_column: bool = False) -> None:
         drop_typed(self.conn)
+        self.every_column_counted = every_column or self.line_feeds is None
         _execute_read(self.conn, self.create_sql(), readable, self.names, self.delimiter)
 
     def create_sql(self) -> str:
         """The statement reading the file into `typed`; its plan must keep the file's order (rowid = record index)."""
         quoted = [quote_identifier(name) for name in self.names]
+        counted = quoted if self.every_column_counted or self.line_feeds is None else [
+            self.columns[name] for name in self.fmt.line_break_columns if name in self.columns
+        ]
         newlines = " + ".join(
-            f"(case when contains({q}, chr(10)) then length({q}) - length(replace({q}, chr(10), '')) else 0 end)" for q in quoted
-        )
+            f"(case when contains({q}, chr(10)) then length({q}) - length(replace({q}, chr(10), '')) else 0 end)" for q in counted
+        ) or "0"
         repeats_header = " and ".join(f"{q} = {_sql_string(name)}" for q, name in zip(quoted[:4], self.names[:4]))
         select = [f"{field.sql(self.columns)} as {field.name}" for field in self.fmt.fields]
         select.append(f"cast({newlines} as integer) as __nl")
@@ -698,12 +726,30 @@ class _TypedFile:
             conditions.append(out_of_range)
         # Most files are clean: one pass counts the records and whether anything
         # at all is wrong; only then does a second pass find what and where.
-        self.rows, self.embedded_line_breaks, wrong = self.conn.execute(
-            f"select count(*), coalesce(sum(__nl), 0), count(*) filter (where {' or '.join(conditions)}) from typed"
-        ).fetchone()
+        summary = f"select count(*), coalesce(sum(__nl), 0), count(*) filter (where {' or '.join(conditions)}) from typed"
+        self.rows, self.embedded_line_breaks, wrong = self.conn.execute(summary).fetchone()
+        if not self.every_column_counted and self.embedded_line_breaks != self._most_line_breaks(readable):
+            self.create(readable, every_column=True)
+            self.rows, self.embedded_line_breaks, wrong = self.conn.execute(summary).fetchone()
         self._number_lines()
         if wrong:
             self._raise_first_problem(readable, run_date, out_of_range)
+
+    def _most_line_breaks(self, readable: Path) -> int:
+        """The line breaks the fields can hold at most: every line feed of the file but the one ending each record.
+
+        The header and each record end with a line feed (the file has no
+        carriage return), the last one perhaps not; blank lines and a header
+        on several lines only add line feeds. Every line feed of the text is a
+        0x0A byte of the file, whatever its encoding (a 0x0A byte may also be
+        half of a UTF-16 character: more, never fewer).
+        So the breaks counted in some columns equal this only when they are
+        all the breaks of every column, record by record.
+        """
+        with readable.open("rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            unterminated = handle.read(1) != b"\n"
+        return self.line_feeds - (self.rows + 1) + unterminated
 
     def _number_lines(self) -> None:
         """The view `typed_lines`: `typed` with each record's line number."""
