@@ -690,17 +690,17 @@ class _TypedFile:
         self.embedded_line_breaks = 0
         # At least the line feeds of the file read, records ending with one; None: count line breaks in every column.
         self.line_feeds = line_feeds
-        self.every_column_counted = False
+        self.every_column_counted = line_feeds is None
 
     def create(self, readable: Path, every_column: bool = False) -> None:
         drop_typed(self.conn)
-        self.every_column_counted = every_column or self.line_feeds is None
+        self.every_column_counted = self.every_column_counted or every_column
         _execute_read(self.conn, self.create_sql(), readable, self.names, self.delimiter)
 
     def create_sql(self) -> str:
         """The statement reading the file into `typed`; its plan must keep the file's order (rowid = record index)."""
         quoted = [quote_identifier(name) for name in self.names]
-        counted = quoted if self.every_column_counted or self.line_feeds is None else [
+        counted = quoted if self.every_column_counted else [
             self.columns[name] for name in self.fmt.line_break_columns if name in self.columns
         ]
         newlines = " + ".join(
