@@ -148,6 +148,9 @@ def measure(name: str, command: list[str], env: dict[str, str], log_path: Path, 
         poller.stop.set()
         poller.join()
     result = {
+        # what was run, to measure it again by hand (the floor on the same files, say)
+        "command": command,
+        "environment": {key: value for key, value in env.items() if key.startswith("BTS_")},
         "seconds": elapsed,
         "exit_status": process.returncode,
         "peak_rss_mb": usage.ru_maxrss / 1024,
@@ -431,7 +434,9 @@ def run_bench(args: argparse.Namespace) -> dict:
         "fct_account_quarter_rows": len(pipeline_rows),
         "machine": machine(),
         "git_commit": git_commit(),
-        "landing": {"posts": args.posts, "accounts": args.accounts, "seed": args.seed, **generated},
+        # `path` stays after the run (benchmarks/data/ keeps one landing per size and seed): the files every
+        # measurement read, for re-measuring the floor on them (runs.floor[].command)
+        "landing": {"posts": args.posts, "accounts": args.accounts, "seed": args.seed, **generated, "path": str(landing)},
         "runs": {
             "pipeline": summary(pipeline_runs, include_stdout=False),
             "pipeline_steps_s": [step_seconds(Path(run["log"])) for run in pipeline_runs],

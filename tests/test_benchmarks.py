@@ -27,6 +27,7 @@ def test_bench_at_5000_posts_agrees_and_writes_every_key(tmp_path):
         [
             sys.executable, str(BENCH_DIR / "run.py"), "--posts", "5000", "--accounts", "20",
             "--data-dir", str(tmp_path / "data"), "--results-dir", str(results_dir), "--readme", str(readme),
+            "--keep-runs",
         ],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
     )
@@ -41,6 +42,19 @@ def test_bench_at_5000_posts_agrees_and_writes_every_key(tmp_path):
     assert result["fct_account_quarter_rows"] > 0
     assert result["machine"]["description"]
     assert "| 5,000 |" in readme.read_text()
+
+    # The floor measured again by hand, from what the JSON says: the same files, the same command.
+    landing = Path(result["landing"]["path"])
+    assert landing.parent == tmp_path / "data"
+    assert sum(1 for _ in landing.rglob("*.csv")) == result["landing"]["files"]
+    floor_command = result["runs"]["floor"][0]["command"]
+    assert floor_command[floor_command.index("--landing") + 1] == str(landing)
+    again = tmp_path / "floor-again.duckdb"
+    floor_command[floor_command.index("--out") + 1] = str(again)
+    subprocess.run(floor_command, cwd=REPO_ROOT, check=True, capture_output=True, timeout=300)
+    # the table the pipeline was compared with (its own analytics.duckdb has the incremental file's posts since)
+    assert compare.differences(compare.load(again), compare.load(Path(result["run_dir"]) / "floor.duckdb")) == []
+    assert result["runs"]["pipeline"][0]["environment"]["BTS_LANDING_DIR"] == str(Path(result["run_dir"]) / "landing")
 
 
 def test_compare_tolerates_rounding_of_doubles_but_not_of_counts():
