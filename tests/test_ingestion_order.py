@@ -190,6 +190,7 @@ def _records(breaks_in: str | None, count: int = 300, extra: bool = False) -> li
 def test_line_breaks_counted_in_the_text_column_only_when_that_is_all_of_them(tmp_path, case, every_column):
     """Line numbers match the csv module whichever columns hold line breaks; every column is counted only when needed."""
     path = tmp_path / "posts.csv"
+    encoding = {"UTF-16 with a byte-order mark": "utf-16", "Windows-1252": "cp1252"}.get(case, "utf-8")
     if case == "line breaks in the text only":
         _write_posts(path, _records(None))
     elif case == "no line break at all":
@@ -206,9 +207,7 @@ def test_line_breaks_counted_in_the_text_column_only_when_that_is_all_of_them(tm
     elif case == "CRLF line ends":
         _write_posts(path, _records(None), terminator="\r\n")
     else:
-        encoding = "utf-16" if case.startswith("UTF-16") else "cp1252"
         _write_posts(path, _records(None), encoding=encoding)
-    encoding = {"UTF-16 with a byte-order mark": "utf-16", "Windows-1252": "cp1252"}.get(case, "utf-8")
     numbers, typed = _load_line_numbers(path, tmp_path)
     assert numbers == _csv_line_numbers(path, encoding)
     assert len(numbers) == 300
