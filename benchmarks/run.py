@@ -8,11 +8,13 @@ from start to exit) with its peak resident memory:
 - pipeline:    `bts run --from <first> --to <last>` over all quarters, from an empty warehouse;
 - floor:       floor.py + floor.sql, DuckDB alone, the least work that gives fct_account_quarter;
 - pandas:      pandas_pipeline.py, the same table as a pandas user would compute it;
-- incremental: after one file of 10,000 posts is added to one quarter, `bts run --quarter <q>`.
+- incremental: after one file of 10,000 posts is added to one quarter, `bts run --quarter <q>`;
+- rerun:       the same `bts run --quarter <q>` once more, nothing new in the landing directory: what a
+               one-quarter run costs whatever the data added (start-up, Dagster, dbt's nodes, checks, report).
 
 The three fct_account_quarter tables must agree (compare.py), and after the
 incremental run the pipeline's quarter must agree with the floor on the grown
-landing. Results go to benchmarks/results/<date>.json, and the table in
+landing, and again after the rerun. Results go to benchmarks/results/<date>.json, and the table in
 benchmarks/README.md is rewritten from every results file.
 
 Landing directories are generated once per (posts, accounts, seed) under
@@ -353,7 +355,7 @@ def run_bench(args: argparse.Namespace) -> dict:
     if pandas_runs:
         agreement["pandas_vs_floor"] = compare.differences(compare.load(run_dir / "pandas.duckdb"), floor_rows)
 
-    incremental = None
+    incremental = rerun = None
     if pipeline_ok:
         from dagster_project.generate import write_incremental_file
 
@@ -372,6 +374,13 @@ def run_bench(args: argparse.Namespace) -> dict:
             )
             after = [row for row in compare.load(published) if row[0] == INCREMENTAL_QUARTER]
             agreement["incremental_pipeline_vs_floor"] = compare.differences(after, compare.load(run_dir / "floor-incremental.duckdb"))
+        rerun = measure(
+            "rerun, nothing new", [str(BIN / "bts"), "run", "--quarter", INCREMENTAL_QUARTER], pipeline_env(run_landing, warehouse),
+            run_dir / "rerun.log", must_succeed=False,
+        )
+        if not args.skip_incremental_check:
+            again = [row for row in compare.load(published) if row[0] == INCREMENTAL_QUARTER]
+            agreement["rerun_pipeline_vs_floor"] = compare.differences(again, compare.load(run_dir / "floor-incremental.duckdb"))
     else:
         say("the pipeline run failed: no incremental run")
         agreement["incremental_pipeline_vs_floor"] = ["not run: the full pipeline run failed"]
@@ -381,6 +390,7 @@ def run_bench(args: argparse.Namespace) -> dict:
 
     pipeline_s, floor_s, pandas_s = median_seconds(pipeline_runs), median_seconds(floor_runs), median_seconds(pandas_runs)
     incremental_s = round(incremental["seconds"], 3) if incremental else None
+    rerun_s = round(rerun["seconds"], 3) if rerun else None
     def median_cpu(runs: list[dict]) -> float | None:
         return round(statistics.median(run["cpu_s"] for run in runs), 3) if runs else None
 
@@ -389,6 +399,7 @@ def run_bench(args: argparse.Namespace) -> dict:
         "pipeline_over_floor": round(pipeline_s / floor_s, 3),
         "pandas_over_pipeline": round(pandas_s / pipeline_s, 3) if pandas_s else None,
         "incremental_over_pipeline": round(incremental_s / pipeline_s, 4) if incremental_s is not None else None,
+        "rerun_over_pipeline": round(rerun_s / pipeline_s, 4) if rerun_s is not None else None,
     }
 
     def summary(runs: list[dict], include_stdout: bool = True) -> list[dict]:
@@ -408,6 +419,8 @@ def run_bench(args: argparse.Namespace) -> dict:
         "floor_s": floor_s,
         "pandas_s": pandas_s,
         "incremental_s": incremental_s,
+        # the same one-quarter run with nothing new: the incremental run's part that no data added can shrink
+        "rerun_s": rerun_s,
         "peak_rss_mb": peak_rss_mb,
         "ratios": ratios,
         "cpu_s": {
@@ -415,10 +428,14 @@ def run_bench(args: argparse.Namespace) -> dict:
             "floor": median_cpu(floor_runs),
             "pandas": median_cpu(pandas_runs),
             "incremental": round(incremental["cpu_s"], 3) if incremental else None,
+            "rerun": round(rerun["cpu_s"], 3) if rerun else None,
         },
         "load_average_during": {
             name: [run["load_average_before_after"] for run in runs]
-            for name, runs in (("pipeline", pipeline_runs), ("floor", floor_runs), ("pandas", pandas_runs), ("incremental", [incremental] if incremental else []))
+            for name, runs in (
+                ("pipeline", pipeline_runs), ("floor", floor_runs), ("pandas", pandas_runs),
+                ("incremental", [incremental] if incremental else []), ("rerun", [rerun] if rerun else []),
+            )
         },
         "targets": {
             "pipeline_within_1.5x_floor": ratios["pipeline_over_floor"] <= TARGETS["pipeline_over_floor_max"],
@@ -429,7 +446,7 @@ def run_bench(args: argparse.Namespace) -> dict:
             and ratios["incremental_over_pipeline"] <= TARGETS["incremental_over_pipeline_max"],
         },
         "tables_agree": not any(agreement.values()),
-        "pipeline_exit_statuses": [run["exit_status"] for run in pipeline_runs] + ([incremental["exit_status"]] if incremental else []),
+        "pipeline_exit_statuses": [run["exit_status"] for run in pipeline_runs] + [run["exit_status"] for run in (incremental, rerun) if run],
         "differences": agreement,
         "fct_account_quarter_rows": len(pipeline_rows),
         "machine": machine(),
@@ -444,6 +461,7 @@ def run_bench(args: argparse.Namespace) -> dict:
             "pandas": summary(pandas_runs),
             "incremental": summary([incremental], include_stdout=False)[0] | {"steps_s": step_seconds(Path(incremental["log"]))}
             if incremental else None,
+            "rerun": summary([rerun], include_stdout=False)[0] | {"steps_s": step_seconds(Path(rerun["log"]))} if rerun else None,
         },
         "run_dir": str(run_dir),
         "harness_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -515,9 +533,9 @@ def _load(result: dict) -> str:
 
 def results_table(results: list[dict]) -> str:
     lines = [
-        "| date | commit | machine | posts | pipeline s | floor s | pandas s | incremental s | pipeline / floor | pandas / pipeline "
-        "| incremental / pipeline | peak RSS MB | CPU s: pipeline, floor, pandas | load average | tables agree |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| date | commit | machine | posts | pipeline s | floor s | pandas s | incremental s | rerun, nothing new s | pipeline / floor "
+        "| pandas / pipeline | incremental / pipeline | peak RSS MB | CPU s: pipeline, floor, pandas | load average | tables agree |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for result in results:
         ratios = result["ratios"]
@@ -525,7 +543,7 @@ def results_table(results: list[dict]) -> str:
         lines.append(
             f"| {result['date']} | {result.get('git_commit') or 'n/a'} | {result['machine']['description']} | {result['posts']:,} | {_seconds(result['pipeline_s'])} | "
             f"{_seconds(result['floor_s'])} | {_seconds(result['pandas_s'])} | {_seconds(result['incremental_s'])} | "
-            f"{ratios['pipeline_over_floor']:.2f} | {pandas_ratio} | "
+            f"{_seconds(result.get('rerun_s'))} | {ratios['pipeline_over_floor']:.2f} | {pandas_ratio} | "
             f"{_percent(ratios['incremental_over_pipeline'])} | {result['peak_rss_mb']:,.0f} | {_cpu(result)} | {_load(result)} | "
             f"{_agreement(result)} |"
         )
@@ -611,7 +629,8 @@ def main(argv: list[str] | None = None) -> int:
     ratios = result["ratios"]
     say(
         f"{result['posts']:,} posts: pipeline {_seconds(result['pipeline_s'])} s, floor {_seconds(result['floor_s'])} s, "
-        f"pandas {_seconds(result['pandas_s'])} s, incremental {_seconds(result['incremental_s'])} s, peak RSS {result['peak_rss_mb']:.0f} MB; "
+        f"pandas {_seconds(result['pandas_s'])} s, incremental {_seconds(result['incremental_s'])} s, "
+        f"rerun with nothing new {_seconds(result['rerun_s'])} s, peak RSS {result['peak_rss_mb']:.0f} MB; "
         f"pipeline/floor {ratios['pipeline_over_floor']}, pandas/pipeline {ratios['pandas_over_pipeline']}, "
         f"incremental/pipeline {ratios['incremental_over_pipeline']}"
     )

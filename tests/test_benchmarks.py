@@ -16,7 +16,7 @@ sys.path.insert(0, str(BENCH_DIR))
 import compare  # noqa: E402
 import run as bench  # noqa: E402
 
-REQUIRED_KEYS = ("posts", "pipeline_s", "floor_s", "pandas_s", "incremental_s", "peak_rss_mb", "machine")
+REQUIRED_KEYS = ("posts", "pipeline_s", "floor_s", "pandas_s", "incremental_s", "rerun_s", "peak_rss_mb", "machine")
 
 
 @pytest.mark.slow
@@ -39,6 +39,13 @@ def test_bench_at_5000_posts_agrees_and_writes_every_key(tmp_path):
         assert result[key] is not None, key
     assert result["posts"] == 5000
     assert result["tables_agree"], result["differences"]
+    # the incremental run and the rerun with nothing new each checked against the floor on the grown landing
+    assert set(result["differences"]) >= {"incremental_pipeline_vs_floor", "rerun_pipeline_vs_floor"}
+    assert result["pipeline_exit_statuses"] == [0, 0, 0]
+    rerun = result["runs"]["rerun"]
+    assert rerun["command"] == result["runs"]["incremental"]["command"]
+    assert set(rerun["steps_s"]) >= {"landing_files", "bts_dbt_models", "quarterly_report"}
+    assert result["ratios"]["rerun_over_pipeline"] == round(result["rerun_s"] / result["pipeline_s"], 4)
     assert result["fct_account_quarter_rows"] > 0
     assert result["machine"]["description"]
     assert "| 5,000 |" in readme.read_text()
