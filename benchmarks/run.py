@@ -361,10 +361,8 @@ def run_bench(args: argparse.Namespace) -> dict:
 
         added = write_incremental_file(run_landing, INCREMENTAL_QUARTER, posts=INCREMENTAL_POSTS)
         say(f"added {added.relative_to(run_landing)} ({INCREMENTAL_POSTS:,} posts in {INCREMENTAL_QUARTER})")
-        incremental = measure(
-            "incremental", [str(BIN / "bts"), "run", "--quarter", INCREMENTAL_QUARTER], pipeline_env(run_landing, warehouse),
-            run_dir / "incremental.log", must_succeed=False,
-        )
+        one_quarter = [str(BIN / "bts"), "run", "--quarter", INCREMENTAL_QUARTER]
+        incremental = measure("incremental", one_quarter, pipeline_env(run_landing, warehouse), run_dir / "incremental.log", must_succeed=False)
         if not args.skip_incremental_check:
             measure(
                 "floor after the incremental file (check only, not timed)",
@@ -374,10 +372,7 @@ def run_bench(args: argparse.Namespace) -> dict:
             )
             after = [row for row in compare.load(published) if row[0] == INCREMENTAL_QUARTER]
             agreement["incremental_pipeline_vs_floor"] = compare.differences(after, compare.load(run_dir / "floor-incremental.duckdb"))
-        rerun = measure(
-            "rerun, nothing new", [str(BIN / "bts"), "run", "--quarter", INCREMENTAL_QUARTER], pipeline_env(run_landing, warehouse),
-            run_dir / "rerun.log", must_succeed=False,
-        )
+        rerun = measure("rerun, nothing new", one_quarter, pipeline_env(run_landing, warehouse), run_dir / "rerun.log", must_succeed=False)
         if not args.skip_incremental_check:
             again = [row for row in compare.load(published) if row[0] == INCREMENTAL_QUARTER]
             agreement["rerun_pipeline_vs_floor"] = compare.differences(again, compare.load(run_dir / "floor-incremental.duckdb"))
@@ -408,6 +403,10 @@ def run_bench(args: argparse.Namespace) -> dict:
             | ({"reported": last_json_line(run["stdout"])} if include_stdout else {})
             for run in runs
         ]
+
+    def with_steps(run: dict | None) -> dict | None:
+        """A one-quarter `bts run`: its measurement and the time of each step, from its log."""
+        return summary([run], include_stdout=False)[0] | {"steps_s": step_seconds(Path(run["log"]))} if run else None
 
     result = {
         "date": dt.date.today().isoformat(),
@@ -459,9 +458,8 @@ def run_bench(args: argparse.Namespace) -> dict:
             "pipeline_steps_s": [step_seconds(Path(run["log"])) for run in pipeline_runs],
             "floor": summary(floor_runs),
             "pandas": summary(pandas_runs),
-            "incremental": summary([incremental], include_stdout=False)[0] | {"steps_s": step_seconds(Path(incremental["log"]))}
-            if incremental else None,
-            "rerun": summary([rerun], include_stdout=False)[0] | {"steps_s": step_seconds(Path(rerun["log"]))} if rerun else None,
+            "incremental": with_steps(incremental),
+            "rerun": with_steps(rerun),
         },
         "run_dir": str(run_dir),
         "harness_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
