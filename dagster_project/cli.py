@@ -212,6 +212,17 @@ def _dagster_instance():
 def run_quarters(quarters: list[Quarter]) -> int:
     _check_partition_bounds(quarters)
     os.environ.update(settings.dbt_environment())
+    from .quality import suites
+
+    # Great Expectations imports beside Dagster and dbt, not after them (suites.start_validator_process).
+    suites.start_validator_process()
+    try:
+        return _run_quarters(quarters)
+    finally:
+        suites.stop_validator_process()
+
+
+def _run_quarters(quarters: list[Quarter]) -> int:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from .definitions import defs

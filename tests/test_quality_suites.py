@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -120,6 +121,101 @@ def test_a_misspelt_column_in_a_suite_fails_the_check_with_the_reason(monkeypatc
     verdict = suites.validate(frame, "raw_posts", "landing_rows_loaded")
     assert not verdict.passed
     assert "raw_rowz" in verdict.failures[0].observed
+
+
+# --- the validator process (`bts run` imports GX there while it starts) ------------------------
+
+_IN_A_FRESH_PROCESS = """
+import json, os, signal, sys
+import pandas as pd
+from dagster_project.quality import suites
+
+suites.start_validator_process()
+frame = pd.DataFrame({"file_path": ["a.csv", "b.csv", "c.csv"], "rows_read": [3, 4, 5], "raw_rows": [3, 2, 5]})
+verdicts = [suites.validate(frame, "raw_posts", "landing_rows_loaded")]
+validator_pid = suites._validator.submit(os.getpid).result()
+if sys.argv[1] == "kill":
+    os.kill(validator_pid, signal.SIGKILL)
+    verdicts.append(suites.validate(frame, "raw_posts", "landing_rows_loaded"))
+suites.stop_validator_process()
+print(json.dumps({
+    "failures": [[failure.observed, failure.expected, failure.unexpected_rows, failure.offending_index] for verdict in verdicts for failure in verdict.failures],
+    "gx_imported_here": "great_expectations" in sys.modules,
+    "validator_pid": validator_pid,
+    "own_pid": os.getpid(),
+    "validator_left": suites._validator is not None,
+}))
+"""
+
+
+def _validate_in_a_fresh_process(mode: str) -> tuple[dict, str]:
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-c", _IN_A_FRESH_PROCESS, mode], capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(completed.stdout.splitlines()[-1]), completed.stderr
+
+
+def _failures_here(frame: pd.DataFrame) -> list[list]:
+    verdict = suites.validate(frame, "raw_posts", "landing_rows_loaded")
+    return [[failure.observed, failure.expected, failure.unexpected_rows, failure.offending_index] for failure in verdict.failures]
+
+
+def test_the_validator_process_gives_the_verdict_gx_gives_here_without_importing_gx_here():
+    outcome, _stderr = _validate_in_a_fresh_process("keep")
+    frame = pd.DataFrame({"file_path": ["a.csv", "b.csv", "c.csv"], "rows_read": [3, 4, 5], "raw_rows": [3, 2, 5]})
+    assert outcome["failures"] == _failures_here(frame) == [["raw_rows = 2", "rows_read = 4", 1, [1]]]
+    assert outcome["validator_pid"] != outcome["own_pid"]
+    assert not outcome["gx_imported_here"]  # the whole point: the calling process never paid GX's import
+    assert not outcome["validator_left"]
+
+
+def test_when_the_validator_process_dies_the_check_still_runs_here_and_says_so():
+    outcome, stderr = _validate_in_a_fresh_process("kill")
+    expected = [["raw_rows = 2", "rows_read = 4", 1, [1]]]
+    assert outcome["failures"] == expected * 2  # the same verdict before and after the validator was killed
+    assert outcome["gx_imported_here"]
+    assert "validator process ended" in stderr
+
+
+def test_the_validator_process_ends_when_its_parent_is_killed_outright():
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import os, sys, time\nfrom dagster_project.quality import suites\n"
+         "suites.start_validator_process()\nprint(suites._validator.submit(os.getpid).result(), flush=True)\ntime.sleep(600)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        validator = int(parent.stdout.readline())
+        os.kill(validator, 0)  # alive
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{validator}").exists() and time.monotonic() < deadline:
+        status = Path(f"/proc/{validator}/stat").read_text().split(")")[-1].split()[0] if Path(f"/proc/{validator}/stat").exists() else "gone"
+        if status == "Z":  # ended; only its exit status waits for a reaper
+            break
+        time.sleep(0.2)
+    outlived = Path(f"/proc/{validator}").exists() and status != "Z"
+    if outlived:
+        os.kill(validator, signal.SIGKILL)  # not left behind by a failing test
+    assert not outlived, f"validator {validator} outlived its parent"
+
+
+def test_no_validator_process_where_gx_is_already_imported():
+    import great_expectations  # noqa: F401 - imported here, as in this test session
+
+    suites.start_validator_process()
+    try:
+        assert suites._validator is None
+    finally:
+        suites.stop_validator_process()
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,9 @@ One JSON file per checked table, a GX 1.x suite as `ExpectationSuite(**json)`
 reads it. Several checks may share a table: each expectation names its check
 in `meta.check`, and `meta.checks` of the suite describes each check. GX runs
 in an ephemeral context on pandas (the SQL path through duckdb_engine returns
-no rows in GX 1.x), created once per process because importing GX takes seconds.
+no rows in GX 1.x), created once per process because importing GX takes seconds;
+`bts run` imports it in a validator process of its own while it starts
+(start_validator_process), and validate() sends the DataFrames there.
 """
 
 from __future__ import annotations
@@ -12,8 +14,16 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import logging
 import math
+import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -104,26 +114,93 @@ class Verdict:
 
 
 def validate(frame: pd.DataFrame, suite: str, check: str) -> Verdict:
-    """Run the check's expectations from the suite file on the DataFrame; a suite error counts as a failure."""
-    import great_expectations as gx
+    """Run the check's expectations from the suite file on the DataFrame; a suite error counts as a failure.
 
+    GX runs in the validator process when one was started (start_validator_process), else here.
+    """
     expectations = expectations_of(suite, check)
     if not expectations:
         raise KeyError(f"{suite_path(suite)} has no expectation with meta.check = {check!r}")
     checked = frame.reset_index(drop=True)
     definition = {**load_suite(suite), "name": f"{suite}.{check}", "expectations": expectations}
+    return Verdict(checked, expectations, _failures_where_ready(checked, definition))
+
+
+def _failures(checked: pd.DataFrame, definition: dict[str, Any]) -> list[FailedExpectation]:
+    """The suite's failed expectations on the frame, by GX, in whichever process runs this."""
+    import great_expectations as gx
+
     batch = _whole_dataframe_batches().get_batch(batch_parameters={"dataframe": checked})
     # A verdict first (GX then skips the metrics that list offending rows: half the time of a
     # complete result), and only when an expectation fails, the complete result that names the rows.
     if batch.validate(gx.ExpectationSuite(**definition), result_format="BOOLEAN_ONLY").success:
-        return Verdict(checked, expectations, [])
+        return []
     results = batch.validate(gx.ExpectationSuite(**definition), result_format="COMPLETE")
-    failures = [
+    return [
         _failure(checked, result.expectation_config.type, dict(result.expectation_config.kwargs), result.result, result.exception_info)
         for result in results.results
         if not result.success
     ]
-    return Verdict(checked, expectations, failures)
+
+
+# --- the validator process -------------------------------------------------------------------
+
+_validator: ProcessPoolExecutor | None = None
+PARENT_POLL_SECONDS = 0.5
+
+
+def start_validator_process() -> None:
+    """Import Great Expectations now, in a process of its own, while this one goes on starting.
+
+    Importing GX and making its context take about 2.7 s of one core, which
+    every `bts run` paid at its first check (benchmarks/README.md). `bts run`
+    calls this before it imports Dagster, dbt and the definitions (about 3.7
+    s), so on a machine of two cores or more the import runs beside them and
+    the first check finds GX ready. validate() then sends each DataFrame
+    (small: one row per file, account or period) and its suite there. Where
+    no validator was started (the Dagster UI's runs, tests), GX runs in the
+    calling process, as before; if the validator dies, validate() says so in
+    the log and goes on the same way.
+    """
+    global _validator
+    if _validator is not None or "great_expectations" in sys.modules:  # already here: nothing to hide
+        return
+    _validator = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_prepare_validator)
+    _validator.submit(int)  # the pool starts its process at the first task, not before
+
+
+def stop_validator_process() -> None:
+    """Let the validator process finish and end; validate() then runs GX in this process."""
+    global _validator
+    validator, _validator = _validator, None
+    if validator is not None:
+        validator.shutdown(wait=True, cancel_futures=True)
+
+
+def _prepare_validator() -> None:
+    # The terminal's Ctrl-C is for `bts`, which stops this process when it exits; and nothing GX might
+    # print belongs on the terminal (`bts` keeps its own standard output in the run's log).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True, name="bts-validator-parent").start()
+    _whole_dataframe_batches()
+
+
+def _end_with_parent(parent: int) -> None:
+    """A `bts` killed outright (SIGKILL, out of memory) cannot stop its validator: it ends itself."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(0)
+
+
+def _failures_where_ready(checked: pd.DataFrame, definition: dict[str, Any]) -> list[FailedExpectation]:
+    if _validator is not None:
+        try:
+            return _validator.submit(_failures, checked, definition).result()
+        except BrokenProcessPool:
+            logging.getLogger(__name__).warning("the Great Expectations validator process ended; validating in this process")
+            stop_validator_process()
+    return _failures(checked, definition)
 
 
 # --- words and figures for people ------------------------------------------------------------
