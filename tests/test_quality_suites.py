@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -149,9 +154,6 @@ print(json.dumps({
 
 
 def _validate_in_a_fresh_process(mode: str) -> tuple[dict, str]:
-    import subprocess
-    import sys
-
     completed = subprocess.run([sys.executable, "-c", _IN_A_FRESH_PROCESS, mode], capture_output=True, text=True, timeout=120, check=True)
     return json.loads(completed.stdout.splitlines()[-1]), completed.stderr
 
@@ -178,13 +180,16 @@ def test_when_the_validator_process_dies_the_check_still_runs_here_and_says_so()
     assert "validator process ended" in stderr
 
 
-def test_the_validator_process_ends_when_its_parent_is_killed_outright():
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
+def _running(pid: int) -> bool:
+    """Whether the process runs: not gone, nor ended with only its exit status left for a reaper."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
 
+
+def test_the_validator_process_ends_when_its_parent_is_killed_outright():
     parent = subprocess.Popen(
         [sys.executable, "-c", "import os, sys, time\nfrom dagster_project.quality import suites\n"
          "suites.start_validator_process()\nprint(suites._validator.submit(os.getpid).result(), flush=True)\ntime.sleep(600)"],
@@ -192,17 +197,14 @@ def test_the_validator_process_ends_when_its_parent_is_killed_outright():
     )
     try:
         validator = int(parent.stdout.readline())
-        os.kill(validator, 0)  # alive
+        assert _running(validator)
     finally:
         parent.send_signal(signal.SIGKILL)
         parent.wait()
     deadline = time.monotonic() + 30
-    while Path(f"/proc/{validator}").exists() and time.monotonic() < deadline:
-        status = Path(f"/proc/{validator}/stat").read_text().split(")")[-1].split()[0] if Path(f"/proc/{validator}/stat").exists() else "gone"
-        if status == "Z":  # ended; only its exit status waits for a reaper
-            break
+    while _running(validator) and time.monotonic() < deadline:
         time.sleep(0.2)
-    outlived = Path(f"/proc/{validator}").exists() and status != "Z"
+    outlived = _running(validator)
     if outlived:
         os.kill(validator, signal.SIGKILL)  # not left behind by a failing test
     assert not outlived, f"validator {validator} outlived its parent"
