@@ -138,7 +138,7 @@ from dagster_project.quality import suites
 suites.start_validator_process()
 frame = pd.DataFrame({"file_path": ["a.csv", "b.csv", "c.csv"], "rows_read": [3, 4, 5], "raw_rows": [3, 2, 5]})
 verdicts = [suites.validate(frame, "raw_posts", "landing_rows_loaded")]
-validator_pid = suites._validator.submit(os.getpid).result()
+validator_pid = suites._validator.process.pid
 if sys.argv[1] == "kill":
     os.kill(validator_pid, signal.SIGKILL)
     verdicts.append(suites.validate(frame, "raw_posts", "landing_rows_loaded"))
@@ -192,7 +192,9 @@ def _running(pid: int) -> bool:
 def test_the_validator_process_ends_when_its_parent_is_killed_outright():
     parent = subprocess.Popen(
         [sys.executable, "-c", "import os, sys, time\nfrom dagster_project.quality import suites\n"
-         "suites.start_validator_process()\nprint(suites._validator.submit(os.getpid).result(), flush=True)\ntime.sleep(600)"],
+         "suites.start_validator_process()\n"
+         "suites.validate(suites.pd.DataFrame({'file_path': ['a.csv'], 'rows_read': [3], 'raw_rows': [3]}), 'raw_posts', 'landing_rows_loaded')\n"
+         "print(suites._validator.process.pid, flush=True)\ntime.sleep(600)"],
         stdout=subprocess.PIPE, text=True,
     )
     try:
@@ -208,6 +210,30 @@ def test_the_validator_process_ends_when_its_parent_is_killed_outright():
     if outlived:
         os.kill(validator, signal.SIGKILL)  # not left behind by a failing test
     assert not outlived, f"validator {validator} outlived its parent"
+
+
+def test_stopping_the_validator_ends_it_at_once_even_while_it_imports_gx():
+    # A `bts run` that fails at its start (say, while importing the definitions) stops the validator
+    # seconds before GX would be imported there: the stop ends the process, it does not wait for it.
+    completed = subprocess.run(
+        [sys.executable, "-c", "import json, sys\nfrom dagster_project.quality import suites\n"
+         "suites.start_validator_process()\nvalidator = suites._validator.process\nsuites.stop_validator_process()\n"
+         "print(json.dumps([validator.is_alive(), validator.exitcode, suites._validator is None]))"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert json.loads(completed.stdout.splitlines()[-1]) == [False, -signal.SIGTERM, True]
+
+
+def test_an_error_in_the_validator_process_is_raised_in_the_caller():
+    completed = subprocess.run(
+        [sys.executable, "-c", "import pandas as pd\nfrom dagster_project.quality import suites\n"
+         "suites.start_validator_process()\n"
+         "try:\n    suites._validator.failures(pd.DataFrame({'n': [1]}), {'name': 'x', 'expectations': [{'type': 'no_such_expectation'}]})\n"
+         "except Exception as error:\n    print(type(error).__name__, '|', 'in the validator process' in ''.join(getattr(error, '__notes__', [])))\n"
+         "finally:\n    suites.stop_validator_process()"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert completed.stdout.split("|")[1].strip() == "True", completed.stdout + completed.stderr
 
 
 def test_no_validator_process_where_gx_is_already_imported():

@@ -22,8 +22,7 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +144,41 @@ def _failures(checked: pd.DataFrame, definition: dict[str, Any]) -> list[FailedE
 
 # --- the validator process -------------------------------------------------------------------
 
-_validator: ProcessPoolExecutor | None = None
+class _Validator:
+    """One process of its own that imports GX, then validates what it is sent, one request at a time."""
+
+    def __init__(self) -> None:
+        spawn = multiprocessing.get_context("spawn")
+        self._connection, theirs = spawn.Pipe()
+        self._lock = threading.Lock()  # one request, one answer: never two callers between them
+        self.process = spawn.Process(target=_serve, args=(theirs,), name="bts-validator", daemon=True)
+        self.process.start()
+        theirs.close()  # the process holds its end alone: its death is an end of file here
+
+    def failures(self, checked: pd.DataFrame, definition: dict[str, Any]) -> list[FailedExpectation]:
+        """What _failures gives there; ValidatorGone when the process is no longer there to answer."""
+        with self._lock:
+            try:
+                self._connection.send((checked, definition))
+                answer = self._connection.recv()
+            except (EOFError, OSError) as gone:
+                raise ValidatorGone from gone
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def stop(self) -> None:
+        """End the process now, even while it still imports GX: it holds nothing worth waiting for."""
+        self.process.terminate()
+        self.process.join()
+        self._connection.close()
+
+
+class ValidatorGone(Exception):
+    """The validator process ended (killed, out of memory) before it answered."""
+
+
+_validator: _Validator | None = None
 PARENT_POLL_SECONDS = 0.5
 
 
@@ -165,25 +198,42 @@ def start_validator_process() -> None:
     global _validator
     if _validator is not None or "great_expectations" in sys.modules:  # already here: nothing to hide
         return
-    _validator = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_prepare_validator)
-    _validator.submit(int)  # the pool starts its process at the first task, not before
+    _validator = _Validator()
 
 
 def stop_validator_process() -> None:
-    """Let the validator process finish and end; validate() then runs GX in this process."""
+    """End the validator process at once; validate() then runs GX in this process.
+
+    A `bts run` that fails while the validator still imports GX shows its
+    error without waiting for that import.
+    """
     global _validator
     validator, _validator = _validator, None
     if validator is not None:
-        validator.shutdown(wait=True, cancel_futures=True)
+        validator.stop()
 
 
-def _prepare_validator() -> None:
+def _serve(connection: Any) -> None:
     # The terminal's Ctrl-C is for `bts`, which stops this process when it exits; and nothing GX might
     # print belongs on the terminal (`bts` keeps its own standard output in the run's log).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True, name="bts-validator-parent").start()
     _whole_dataframe_batches()
+    while True:
+        try:
+            checked, definition = connection.recv()
+        except EOFError:  # `bts` closed its end: nothing more will come
+            return
+        try:
+            answer: Any = _failures(checked, definition)
+        except Exception as error:  # noqa: BLE001 - raised again in `bts`, where the check runs
+            error.add_note("in the validator process:\n" + "".join(traceback.format_exception(error)))
+            answer = error
+        try:
+            connection.send(answer)
+        except Exception:  # noqa: BLE001 - an exception that cannot be pickled: its text goes instead
+            connection.send(RuntimeError("".join(traceback.format_exception(answer))))
 
 
 def _end_with_parent(parent: int) -> None:
@@ -196,8 +246,8 @@ def _end_with_parent(parent: int) -> None:
 def _failures_where_ready(checked: pd.DataFrame, definition: dict[str, Any]) -> list[FailedExpectation]:
     if _validator is not None:
         try:
-            return _validator.submit(_failures, checked, definition).result()
-        except BrokenProcessPool:
+            return _validator.failures(checked, definition)
+        except ValidatorGone:
             logging.getLogger(__name__).warning("the Great Expectations validator process ended; validating in this process")
             stop_validator_process()
     return _failures(checked, definition)
