@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -234,6 +235,39 @@ def test_an_error_in_the_validator_process_is_raised_in_the_caller():
         capture_output=True, text=True, timeout=120, check=True,
     )
     assert completed.stdout.split("|")[1].strip() == "True", completed.stdout + completed.stderr
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("this error cannot be pickled")
+
+
+def _serve_with_failing_checks(connection) -> None:
+    """The validator's loop, in a spawned process, with checks that raise an error pickle refuses."""
+
+    def failing(checked, definition):
+        raise _Unpicklable("the check broke")
+
+    suites._failures = failing
+    suites._serve(connection)
+
+
+def test_an_error_that_cannot_be_pickled_reaches_the_caller_as_text():
+    spawn = multiprocessing.get_context("spawn")
+    ours, theirs = spawn.Pipe()
+    process = spawn.Process(target=_serve_with_failing_checks, args=(theirs,), daemon=True)
+    process.start()
+    theirs.close()
+    try:
+        ours.send((pd.DataFrame({"n": [1]}), {"name": "x", "expectations": []}))
+        assert ours.poll(120), "the validator loop did not answer"
+        answer = ours.recv()
+    finally:
+        process.terminate()
+        process.join()
+    assert isinstance(answer, RuntimeError)
+    assert "could not send its answer back" in str(answer)
+    assert "the check broke" in str(answer)
 
 
 def test_no_validator_process_where_gx_is_already_imported():

@@ -232,8 +232,9 @@ def _serve(connection: Any) -> None:
             answer = error
         try:
             connection.send(answer)
-        except Exception:  # noqa: BLE001 - an exception that cannot be pickled: its text goes instead
-            connection.send(RuntimeError("".join(traceback.format_exception(answer))))
+        except Exception as unsendable:  # noqa: BLE001 - an answer that cannot be pickled: its text goes instead
+            text = "".join(traceback.format_exception(answer)) if isinstance(answer, BaseException) else repr(answer)[:2000]
+            connection.send(RuntimeError(f"the validator process could not send its answer back ({unsendable}):\n{text}"))
 
 
 def _end_with_parent(parent: int) -> None:
