@@ -233,7 +233,8 @@ def _serve(connection: Any) -> None:
         try:
             connection.send(answer)
         except Exception as unsendable:  # noqa: BLE001 - an answer that cannot be pickled: its text goes instead
-            text = "".join(traceback.format_exception(answer)) if isinstance(answer, BaseException) else repr(answer)[:2000]
+            # An error's text and its note (which holds its traceback already), else the answer itself
+            text = "".join(traceback.format_exception_only(answer)) if isinstance(answer, BaseException) else repr(answer)[:2000]
             connection.send(RuntimeError(f"the validator process could not send its answer back ({unsendable}):\n{text}"))
 
 
