@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -39,6 +40,8 @@ def test_make_demo_runs_every_quarter_and_says_where_the_outputs_are(demo_run):
     assert completed.returncode == 0, completed.stderr[-4000:]
     assert "running 2022-Q1 to 2023-Q4" in completed.stderr
     assert f"analysts' database: {warehouse / 'analytics.duckdb'}" in completed.stderr
+    # the terminal is for people: no Python warning or traceback from any process of the run
+    assert not re.search(r"\w*(Warning|Error): |Traceback", completed.stderr), completed.stderr[-4000:]
     for label in DEMO_QUARTERS:
         assert (warehouse / "reports" / label / "index.html").stat().st_size > 10_000
         assert (warehouse / "reports" / label / "report.pdf").read_bytes().startswith(b"%PDF")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -154,6 +155,7 @@ print(json.dumps({
 """
 
 
+@functools.cache
 def _validate_in_a_fresh_process(mode: str) -> tuple[dict, str]:
     completed = subprocess.run([sys.executable, "-c", _IN_A_FRESH_PROCESS, mode], capture_output=True, text=True, timeout=120, check=True)
     return json.loads(completed.stdout.splitlines()[-1]), completed.stderr
@@ -171,6 +173,15 @@ def test_the_validator_process_gives_the_verdict_gx_gives_here_without_importing
     assert outcome["validator_pid"] != outcome["own_pid"]
     assert not outcome["gx_imported_here"]  # the whole point: the calling process never paid GX's import
     assert not outcome["validator_left"]
+
+
+@pytest.mark.parametrize("mode", ["keep", "kill"])
+def test_a_run_with_a_validator_process_ends_without_a_leaked_semaphore_warning(mode):
+    # GX's progress bars (tqdm) make a multiprocessing lock at the first validation; a validator
+    # ended by SIGTERM cannot unregister it, and the resource tracker then warned on every `bts
+    # run`'s standard error: "There appear to be 1 leaked semaphore objects to clean up at shutdown"
+    _outcome, stderr = _validate_in_a_fresh_process(mode)
+    assert "resource_tracker" not in stderr and "leaked" not in stderr, stderr
 
 
 def test_when_the_validator_process_dies_the_check_still_runs_here_and_says_so():

@@ -219,6 +219,7 @@ def _serve(connection: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True, name="bts-validator-parent").start()
+    _keep_progress_bars_to_this_process()
     _whole_dataframe_batches()
     while True:
         try:
@@ -236,6 +237,24 @@ def _serve(connection: Any) -> None:
             # An error's text and its note (which holds its traceback already), else the answer itself
             text = "".join(traceback.format_exception_only(answer)) if isinstance(answer, BaseException) else repr(answer)[:2000]
             connection.send(RuntimeError(f"the validator process could not send its answer back ({unsendable}):\n{text}"))
+
+
+def _keep_progress_bars_to_this_process() -> None:
+    """Give tqdm a thread lock before GX draws its first (hidden) progress bar.
+
+    tqdm's default lock is a multiprocessing lock, a named semaphore registered
+    with the resource tracker this process shares with `bts`. `bts` ends this
+    process with SIGTERM (stop_validator_process), which runs no finalizer: the
+    tracker then unlinks the semaphore itself and warns of a "leaked semaphore"
+    on `bts`'s standard error, at the end of every run. One thread validates
+    here, with progress bars off: a thread lock is all tqdm needs. (Exiting
+    through Python on SIGTERM instead would also unregister the semaphore, but
+    the interpreter's teardown with pandas and GX loaded takes 0.4-0.7 s that
+    every run would wait for.)
+    """
+    from tqdm import tqdm  # GX's own dependency, the one that makes the lock
+
+    tqdm.set_lock(threading.RLock())
 
 
 def _end_with_parent(parent: int) -> None:
