@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -123,6 +124,20 @@ def _check_partition_bounds(quarters: list[Quarter]) -> None:
         raise ValueError(f"{quarters[-1]} is not complete yet (the last complete quarter is {last_complete})")
 
 
+_NAME_LIST = re.compile(r"\[('[^'\]]*'(?:, '[^'\]]*')*)\]")
+
+
+def _names_once(message: str) -> str:
+    """Dagster's lists of step names, each name once and without Python's quotes.
+
+    Dagster names a failed step once per output its skipped steps depend on:
+    "Dependencies for step warehouse_data_checks were not executed:
+    ['bts_dbt_models', 'bts_dbt_models', ...]" ten times over, which reads
+    here as "... were not executed: [bts_dbt_models]."
+    """
+    return _NAME_LIST.sub(lambda listed: "[" + ", ".join(dict.fromkeys(re.findall(r"'([^']*)'", listed.group(1)))) + "]", message)
+
+
 class _ProgressHandler(logging.Handler):
     """One line per step start, success, failure, and per check result."""
 
@@ -137,7 +152,7 @@ class _ProgressHandler(logging.Handler):
         if event is None:
             if record.levelno >= logging.WARNING:
                 message = (meta.get("orig_message") or record.getMessage()).strip().splitlines()
-                _say(f"  {step}: {message[0] if message else ''}")
+                _say(f"  {step}: {_names_once(message[0]) if message else ''}")
             return
         kind = event.event_type_value
         if kind == "STEP_START":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -280,6 +281,12 @@ def test_a_bad_input_dropped_after_a_good_run_stops_the_run_naming_the_file(afte
 
     assert completed.returncode == 1, completed.stderr[-3000:]
     assert relative_path in completed.stderr
+    # the steps that did not run name what stopped them, once each (Dagster lists a step per output)
+    skipped = [line for line in completed.stderr.splitlines() if line.endswith("Not executing.")]
+    assert skipped and "[landing_" in skipped[0], completed.stderr[-3000:]
+    for line in skipped:
+        names = re.findall(r"\[([^\]]*)\]", line)
+        assert all(len(listed.split(", ")) == len(set(listed.split(", "))) and "'" not in listed for listed in names), line
     assert_nothing_published(warehouse, published, reports)
     assert not (warehouse / "reports" / "2021-Q4").exists()
 
