@@ -19,6 +19,7 @@ from . import settings
 from .quarters import Quarter, quarter_range
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + 2  # the shell's status for a command ended by SIGINT
 # Tags each run with its warehouse, so that the next run there can tell an interrupted one.
 RUN_WAREHOUSE_TAG = "bts/warehouse"
 
@@ -161,7 +162,9 @@ class _ProgressHandler(logging.Handler):
         elif kind == "STEP_SUCCESS":
             _say(f"step {step} done in {time.monotonic() - self.started.get(step, time.monotonic()):.1f} s")
         elif kind == "STEP_FAILURE":
-            _say(f"step {step} FAILED")
+            from .run_summary import interrupted_by
+
+            _say(f"step {step} {'interrupted' if interrupted_by(event) else 'FAILED'}")
         elif kind == "STEP_SKIPPED":
             _say(f"step {step} skipped (an upstream step or blocking check failed)")
         elif kind == "ASSET_CHECK_EVALUATION":
@@ -237,6 +240,10 @@ def run_quarters(quarters: list[Quarter]) -> int:
         suites.stop_validator_process()
 
 
+def _span_label(span: list[Quarter]) -> str:
+    return span[0].label if len(span) == 1 else f"{span[0]} to {span[-1]}"
+
+
 def _run_quarters(quarters: list[Quarter]) -> int:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
@@ -254,8 +261,9 @@ def _run_quarters(quarters: list[Quarter]) -> int:
     with warehouse_lock(announce=_say), open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         _say(f"detailed log: {log_path}")
         _fail_interrupted_runs(instance)
-        for span in contiguous_ranges(quarters):
-            label = span[0].label if len(span) == 1 else f"{span[0]} to {span[-1]}"
+        spans = contiguous_ranges(quarters)
+        for index, span in enumerate(spans):
+            label = _span_label(span)
             _say(f"running {label} (landing: {settings.landing_dir()}, warehouse: {settings.warehouse_dir()})")
             started = time.monotonic()
             result = job.execute_in_process(
@@ -273,6 +281,15 @@ def _run_quarters(quarters: list[Quarter]) -> int:
                 _say(f"{label}: warnings (not blocking):")
                 for line in summary.warnings:
                     print(line, file=sys.stderr)
+            if summary.interrupted:
+                # Ctrl-C or SIGTERM: Dagster stops the run and returns; the command stops with it
+                _say(f"{label}: INTERRUPTED (nothing was published; the details are in {log_path})")
+                for line in summary.failures:
+                    print(line, file=sys.stderr)
+                not_run = ", ".join(_span_label(later) for later in spans[index + 1:])
+                if not_run:
+                    _say(f"not run: {not_run}")
+                return EXIT_INTERRUPTED
             if result.success and not summary.failures:
                 _say(f"{label}: succeeded in {time.monotonic() - started:.1f} s")
             else:
@@ -304,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         _say(f"error: {error}")
         return EXIT_USAGE
+    except KeyboardInterrupt:  # outside a Dagster run (starting, between runs): no traceback for a Ctrl-C
+        _say("interrupted")
+        return EXIT_INTERRUPTED
 
 
 def _generate(args: argparse.Namespace) -> int:

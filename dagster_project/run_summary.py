@@ -19,15 +19,41 @@ def _metadata_lines(metadata: dict) -> list[str]:
     return lines
 
 
+# What Dagster raises in a run it stops on SIGINT (Ctrl-C) or SIGTERM, which it catches and
+# turns into a failed step and a failed run.
+INTERRUPTIONS = frozenset({"DagsterExecutionInterruptedError", "KeyboardInterrupt"})
+
+
 @dataclasses.dataclass
 class RunSummary:
     failures: list[str]  # failed steps and failed checks of ERROR severity: the run failed
     warnings: list[str]  # failed checks of WARN severity: shown, not fatal
+    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM: no failure of its own to show
+
+
+def interrupted_by(event: dg.DagsterEvent) -> bool:
+    """Whether the event's error is an interruption, or was caused by one.
+
+    Interrupted inside DuckDB, a step fails with DuckDB's "Query interrupted",
+    raised from Dagster's interruption: the chain of causes tells.
+    """
+    errors = [getattr(event.event_specific_data, "error", None)]
+    while errors:
+        error = errors.pop()
+        if error is None:
+            continue
+        if error.cls_name in INTERRUPTIONS:
+            return True
+        errors.extend((error.cause, error.context))
+    return False
 
 
 def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
     summary = RunSummary([], [])
     for event in result.all_events:
+        if interrupted_by(event):
+            summary.interrupted = True
+            continue
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if evaluation.passed:

@@ -85,12 +85,12 @@ def kill_group(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
     deadline = time.monotonic() + 30
-    while _group_alive(process.pid):
+    while group_alive(process.pid):
         assert time.monotonic() < deadline, f"processes of group {process.pid} survived SIGKILL"
         time.sleep(0.1)
 
 
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
