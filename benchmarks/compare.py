@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 from pathlib import Path
@@ -71,7 +72,13 @@ def differences(left: list[tuple], right: list[tuple], limit: int = 10) -> list[
 
 
 def main(argv: list[str]) -> int:
-    left, right = (load(Path(path)) for path in argv[:2])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("databases", nargs=2, type=Path, metavar="DATABASE", help="a DuckDB file holding fct_account_quarter")
+    args = parser.parse_args(argv)
+    for database in args.databases:
+        if not database.is_file():
+            parser.error(f"{database} is not a file")
+    left, right = (load(database) for database in args.databases)
     problems = differences(left, right)
     for line in problems:
         print(line)

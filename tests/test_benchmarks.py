@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +78,16 @@ def test_compare_tolerates_rounding_of_doubles_but_not_of_counts():
     fewer_posts = list(exact)
     fewer_posts[COLUMNS_INDEX["posts"]] = 2
     assert compare.differences([tuple(more_posts)], [tuple(fewer_posts)])
+
+
+def test_compare_as_a_command_names_a_missing_database_and_says_whether_tables_agree(tmp_path, capsys):
+    with pytest.raises(SystemExit) as usage:
+        compare.main([str(tmp_path / "missing.duckdb"), str(tmp_path / "missing.duckdb")])
+    assert usage.value.code == 2 and "missing.duckdb is not a file" in capsys.readouterr().err
+    with duckdb.connect(str(tmp_path / "one.duckdb")) as conn:
+        conn.execute(f"create table fct_account_quarter as select {', '.join(f'null as {name}' for name in compare.COLUMNS)}")
+    assert compare.main([str(tmp_path / "one.duckdb")] * 2) == 0
+    assert capsys.readouterr().out.strip() == "1 and 1 rows: the same"
 
 
 def test_compare_reports_missing_members_and_null_mismatches():
