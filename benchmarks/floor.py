@@ -148,10 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--to", dest="last", default="2023-Q4")
     parser.add_argument("--timezone", default=os.environ.get("BTS_TIMEZONE") or "Europe/Paris")
     args = parser.parse_args(argv)
+    if not args.landing.is_dir():
+        parser.error(f"--landing {args.landing} is not a directory")
     started = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="bts-floor-"))
     try:
-        conn, info = run_floor(args.landing.resolve(), args.first, args.last, args.timezone, scratch)
+        try:
+            conn, info = run_floor(args.landing.resolve(), args.first, args.last, args.timezone, scratch)
+        except ValueError as error:  # a landing directory it cannot read: said, not a traceback
+            parser.exit(2, f"{parser.prog}: error: {error}\n")
         if args.out:
             args.out.unlink(missing_ok=True)
             conn.execute(f"attach {_sql_string(str(args.out))} as result")

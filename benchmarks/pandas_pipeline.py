@@ -195,6 +195,9 @@ def fct_account_quarter(landing_dir: Path, first_quarter: str, last_quarter: str
             snapshot_parts.append(frame)
         else:
             posts_parts.append(observations(landing_file, frame, timezone))
+    missing = [kind for kind, found in (("accounts", accounts is not None), ("posts", posts_parts), ("follower snapshots", snapshot_parts)) if not found]
+    if missing:
+        raise ValueError(f"the landing directory has no file of {', '.join(missing)}")
     posts = pd.concat(posts_parts, ignore_index=True)
     timings["read_s"] = time.perf_counter() - started
 
@@ -308,8 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--to", dest="last", default="2023-Q4")
     parser.add_argument("--timezone", default=os.environ.get("BTS_TIMEZONE") or "Europe/Paris")
     args = parser.parse_args(argv)
+    if not args.landing.is_dir():
+        parser.error(f"--landing {args.landing} is not a directory")
     started = time.perf_counter()
-    result, info = fct_account_quarter(args.landing.resolve(), args.first, args.last, args.timezone)
+    try:
+        result, info = fct_account_quarter(args.landing.resolve(), args.first, args.last, args.timezone)
+    except ValueError as error:  # a landing directory it cannot read: said, not a traceback
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
     if args.out:
         import duckdb  # only as a container for the comparison; imported after the work is done
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -88,6 +89,16 @@ def test_compare_as_a_command_names_a_missing_database_and_says_whether_tables_a
         conn.execute(f"create table fct_account_quarter as select {', '.join(f'null as {name}' for name in compare.COLUMNS)}")
     assert compare.main([str(tmp_path / "one.duckdb")] * 2) == 0
     assert capsys.readouterr().out.strip() == "1 and 1 rows: the same"
+
+
+@pytest.mark.parametrize("script", ["floor", "pandas_pipeline"])
+def test_floor_and_pandas_say_what_is_wrong_with_a_landing_directory_they_cannot_read(script, tmp_path, capsys):
+    main = importlib.import_module(script).main
+    for landing, said in ((tmp_path / "missing", "is not a directory"), (tmp_path, "the landing directory has no file")):
+        with pytest.raises(SystemExit) as usage:
+            main(["--landing", str(landing)])
+        error = capsys.readouterr().err
+        assert usage.value.code == 2 and said in error and "Traceback" not in error, error
 
 
 def test_compare_reports_missing_members_and_null_mismatches():
