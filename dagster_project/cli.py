@@ -65,15 +65,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_environment() -> None:
+    """Every BTS_* variable `bts run` reads, read now: a misspelt one stops it before any work, named.
+
+    (Read later, a bad time zone was a traceback, a bad language failed the
+    report step after the whole pipeline had run, a bad memory limit failed
+    inside DuckDB.)
+    """
+    settings.timezone_name()
+    settings.run_date()
+    settings.language()
+    try:
+        Quarter.parse(settings.first_quarter())
+    except ValueError as error:
+        raise ValueError(f"BTS_FIRST_QUARTER: {error}") from None
+    landing = settings.landing_dir()
+    if not landing.is_dir():
+        raise ValueError(f"the landing directory {landing} (BTS_LANDING_DIR) does not exist or is not a directory")
+    import duckdb
+
+    limit = settings.duckdb_memory_limit()
+    with duckdb.connect() as conn:
+        try:
+            conn.execute(f"set memory_limit = '{limit.replace(chr(39), chr(39) * 2)}'")
+        except duckdb.Error as error:
+            raise ValueError(f"BTS_DUCKDB_MEMORY_LIMIT={limit!r} is not a memory size for DuckDB (e.g. 1300MB): {error}") from None
+
+
 def resolve_quarters(args: argparse.Namespace) -> list[Quarter]:
+    if args.last and not args.first:  # with --quarter or --all, it would say nothing and be ignored
+        raise ValueError("--to needs --from")
     if args.quarter:
         return sorted({Quarter.parse(label) for label in args.quarter})
     if args.first:
         if not args.last:
             raise ValueError("--from needs --to")
         return quarter_range(Quarter.parse(args.first), Quarter.parse(args.last))
-    if args.last:
-        raise ValueError("--to needs --from")
     return _quarters_with_data()
 
 
@@ -316,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "generate":
             return _generate(args)
+        check_environment()
         quarters = resolve_quarters(args)
         return run_quarters(quarters)
     except ValueError as error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
@@ -48,7 +48,10 @@ def reports_dir() -> Path:
 
 def timezone_name() -> str:
     name = os.environ.get("BTS_TIMEZONE") or DEFAULT_TIMEZONE
-    ZoneInfo(name)  # raises a clear ZoneInfoNotFoundError for a misspelt zone
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # not found; or not a key at all ("../x", "")
+        raise ValueError(f"BTS_TIMEZONE={name!r} is not a time zone (an IANA name, e.g. {DEFAULT_TIMEZONE})") from None
     return name
 
 
@@ -67,7 +70,10 @@ def run_date() -> dt.date:
     """Today in the reporting timezone; BTS_RUN_DATE (YYYY-MM-DD) replays a run as of another day."""
     value = os.environ.get("BTS_RUN_DATE")
     if value:
-        return dt.date.fromisoformat(value)
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"BTS_RUN_DATE={value!r} is not a date (YYYY-MM-DD)") from None
     return dt.datetime.now(ZoneInfo(timezone_name())).date()
 
 

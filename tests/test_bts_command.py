@@ -1,0 +1,73 @@
+"""`bts run`'s own checks before any work: misspelt variables and arguments, named, exit status 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from dagster_project import cli
+
+
+@pytest.fixture
+def environment(tmp_path, monkeypatch):
+    """A valid environment, every BTS_* variable set; each test breaks one."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name, value in {
+        "BTS_LANDING_DIR": str(landing),
+        "BTS_WAREHOUSE_DIR": str(tmp_path / "warehouse"),
+        "BTS_TIMEZONE": "Europe/Paris",
+        "BTS_LANGUAGE": "en",
+        "BTS_FIRST_QUARTER": "2022-Q1",
+        "BTS_RUN_DATE": "2026-11-26",
+        "BTS_DUCKDB_MEMORY_LIMIT": "1GB",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "name, value, said",
+    [
+        ("BTS_TIMEZONE", "Mars/Olympus", "BTS_TIMEZONE='Mars/Olympus' is not a time zone"),
+        ("BTS_TIMEZONE", "../etc/passwd", "BTS_TIMEZONE='../etc/passwd' is not a time zone"),
+        ("BTS_LANGUAGE", "de", "BTS_LANGUAGE must be one of fr, en, not 'de'"),
+        ("BTS_RUN_DATE", "yesterday", "BTS_RUN_DATE='yesterday' is not a date (YYYY-MM-DD)"),
+        ("BTS_FIRST_QUARTER", "2022Q1", "BTS_FIRST_QUARTER: not a quarter: '2022Q1'"),
+        ("BTS_DUCKDB_MEMORY_LIMIT", "lots", "BTS_DUCKDB_MEMORY_LIMIT='lots' is not a memory size for DuckDB"),
+        ("BTS_LANDING_DIR", "{tmp}/nowhere", "the landing directory {tmp}/nowhere (BTS_LANDING_DIR) does not exist"),
+    ],
+)
+@pytest.mark.parametrize("arguments", [["--quarter", "2023-Q4"], ["--all"]])
+def test_a_misspelt_variable_stops_bts_run_before_any_work_and_is_named(environment, monkeypatch, capsys, name, value, said, arguments):
+    monkeypatch.setenv(name, value.format(tmp=environment))
+    assert cli.main(["run", *arguments]) == cli.EXIT_USAGE
+    error = capsys.readouterr().err
+    assert f"[bts] error: {said.format(tmp=environment)}" in error, error
+    assert not (environment / "warehouse").exists()  # no log, no database, no lock: nothing was started
+
+
+@pytest.mark.parametrize(
+    "arguments, said",
+    [
+        (["--from", "2023-Q1"], "--from needs --to"),
+        (["--to", "2023-Q1", "--quarter", "2023-Q1"], "--to needs --from"),
+        (["--all", "--to", "2023-Q1"], "--to needs --from"),
+        (["--from", "2023-Q2", "--to", "2023-Q1"], "2023-Q2 comes after 2023-Q1"),
+        (["--quarter", "2026-Q4"], "2026-Q4 is not complete yet (the last complete quarter is 2026-Q3)"),
+        (["--quarter", "2021-Q4"], "2021-Q4 is before BTS_FIRST_QUARTER=2022-Q1"),
+        (["--quarter", "2023-Q5"], "not a quarter: '2023-Q5'"),
+    ],
+)
+def test_arguments_that_cannot_run_are_named(environment, capsys, arguments, said):
+    assert cli.main(["run", *arguments]) == cli.EXIT_USAGE
+    assert said in capsys.readouterr().err
+
+
+def test_the_environment_as_set_passes():
+    cli.check_environment()  # the test session's own (the repository's landing, the default zone)
+
+
+def test_dagster_lists_of_step_names_read_once_each():
+    message = "Dependencies for step x failed: ['a', 'b', 'a', 'b'] were not executed: ['c', 'c']. Not executing."
+    assert cli._names_once(message) == "Dependencies for step x failed: [a, b] were not executed: [c]. Not executing."
+    assert cli._names_once("nothing listed [1, 2]") == "nothing listed [1, 2]"
