@@ -82,6 +82,9 @@ def check_environment() -> None:
     landing = settings.landing_dir()
     if not landing.is_dir():
         raise ValueError(f"the landing directory {landing} (BTS_LANDING_DIR) does not exist or is not a directory")
+    warehouse = settings.warehouse_dir()
+    if warehouse.exists() and not warehouse.is_dir():
+        raise ValueError(f"the warehouse directory {warehouse} (BTS_WAREHOUSE_DIR) is not a directory")
     import duckdb
 
     limit = settings.duckdb_memory_limit()
@@ -352,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # outside a Dagster run (starting, between runs): no traceback for a Ctrl-C
         _say("interrupted")
         return EXIT_INTERRUPTED
+    except OSError as error:  # outside a Dagster run: the warehouse cannot be created, the disk is full...
+        _say(f"error: {error}")
+        return EXIT_FAILED
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -360,6 +366,8 @@ def _generate(args: argparse.Namespace) -> int:
     if args.demo == (args.posts is not None):
         raise ValueError("give either --demo or --posts N")
     out = args.out.resolve()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} is not a directory")
     if out.exists() and any(out.iterdir()):
         raise ValueError(f"{out} is not empty; generate into a new directory")
     out.mkdir(parents=True, exist_ok=True)

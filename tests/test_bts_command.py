@@ -71,3 +71,20 @@ def test_dagster_lists_of_step_names_read_once_each():
     message = "Dependencies for step x failed: ['a', 'b', 'a', 'b'] were not executed: ['c', 'c']. Not executing."
     assert cli._names_once(message) == "Dependencies for step x failed: [a, b] were not executed: [c]. Not executing."
     assert cli._names_once("nothing listed [1, 2]") == "nothing listed [1, 2]"
+
+
+def test_a_warehouse_path_that_is_a_file_or_under_one_is_an_error_not_a_traceback(environment, monkeypatch, capsys):
+    (environment / "a_file").write_text("not a directory")
+    monkeypatch.setenv("BTS_WAREHOUSE_DIR", str(environment / "a_file"))
+    assert cli.main(["run", "--quarter", "2023-Q4"]) == cli.EXIT_USAGE
+    assert f"the warehouse directory {environment / 'a_file'} (BTS_WAREHOUSE_DIR) is not a directory" in capsys.readouterr().err
+    monkeypatch.setenv("BTS_WAREHOUSE_DIR", str(environment / "a_file" / "warehouse"))  # found only when created
+    assert cli.main(["run", "--quarter", "2023-Q4"]) == cli.EXIT_FAILED
+    error = capsys.readouterr().err
+    assert "[bts] error: [Errno 20] Not a directory" in error and "Traceback" not in error, error
+
+
+def test_generate_into_a_file_is_an_error(tmp_path, capsys):
+    (tmp_path / "a_file").write_text("not a directory")
+    assert cli.main(["generate", "--demo", "--out", str(tmp_path / "a_file")]) == cli.EXIT_USAGE
+    assert f"{tmp_path / 'a_file'} is not a directory" in capsys.readouterr().err
