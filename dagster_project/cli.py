@@ -90,7 +90,7 @@ def check_environment() -> None:
     limit = settings.duckdb_memory_limit()
     with duckdb.connect() as conn:
         try:
-            conn.execute(f"set memory_limit = '{limit.replace(chr(39), chr(39) * 2)}'")
+            conn.execute("set memory_limit = ?", [limit])  # as warehouse.py sets it
         except duckdb.Error as error:
             raise ValueError(f"BTS_DUCKDB_MEMORY_LIMIT={limit!r} is not a memory size for DuckDB (e.g. 1300MB): {error}") from None
 
