@@ -11,7 +11,6 @@ from .automation import PIPELINE_JOB
 from .automation.schedule import quarterly_schedule
 from .automation.sensor import landing_sensor
 from .ingestion.assets import landing_files
-from .partitions import quarterly_partitions
 from .publication.assets import analytics_database
 from .quality.checks import quality_checks
 from .reports.assets import quarterly_report
@@ -19,8 +18,7 @@ from .transformation.dbt_assets import bts_dbt_models, dbt_resource
 
 quarterly_pipeline = dg.define_asset_job(
     PIPELINE_JOB,
-    selection=dg.AssetSelection.all(),
-    partitions_def=quarterly_partitions(),
+    selection=dg.AssetSelection.all(),  # quarterly: Dagster takes the partitions of the assets selected
     description="Ingest, transform, check, publish and report the selected quarters (one run for a range).",
 )
 
