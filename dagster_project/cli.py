@@ -311,22 +311,19 @@ def _run_quarters(quarters: list[Quarter]) -> int:
                 _say(f"{label}: warnings (not blocking):")
                 for line in summary.warnings:
                     print(line, file=sys.stderr)
+            if result.success and not summary.failures and not summary.interrupted:
+                _say(f"{label}: succeeded in {time.monotonic() - started:.1f} s")
+                continue
+            failed = True
+            _say(f"{label}: {'INTERRUPTED' if summary.interrupted else 'FAILED'} (nothing was published; the details are in {log_path})")
+            for line in summary.failures:
+                print(line, file=sys.stderr)
             if summary.interrupted:
                 # Ctrl-C or SIGTERM: Dagster stops the run and returns; the command stops with it
-                _say(f"{label}: INTERRUPTED (nothing was published; the details are in {log_path})")
-                for line in summary.failures:
-                    print(line, file=sys.stderr)
                 not_run = ", ".join(_span_label(later) for later in spans[index + 1:])
                 if not_run:
                     _say(f"not run: {not_run}")
                 return EXIT_INTERRUPTED
-            if result.success and not summary.failures:
-                _say(f"{label}: succeeded in {time.monotonic() - started:.1f} s")
-            else:
-                failed = True
-                _say(f"{label}: FAILED (nothing was published; the details are in {log_path})")
-                for line in summary.failures:
-                    print(line, file=sys.stderr)
     if not failed:
         _say(f"analysts' database: {settings.analytics_db_path()}")
         _say(f"reports: {settings.reports_dir()}")
