@@ -55,10 +55,10 @@ def environment(landing: Path, warehouse: Path, instance: Path | None = None) ->
     }
 
 
-def start_run(landing: Path, warehouse: Path, instance: Path | None = None) -> subprocess.Popen:
-    """`bts run --quarter QUARTER` in a new session (its own process group); progress lines on stderr."""
+def start_run(landing: Path, warehouse: Path, instance: Path | None = None, quarters: tuple[str, ...] = (QUARTER,)) -> subprocess.Popen:
+    """`bts run --quarter Q ...` in a new session (its own process group); progress lines on stderr."""
     return subprocess.Popen(
-        [str(BTS), "run", "--quarter", QUARTER],
+        [str(BTS), "run", *(argument for quarter in quarters for argument in ("--quarter", quarter))],
         cwd=REPO,
         env=environment(landing, warehouse, instance),
         stdout=subprocess.DEVNULL,
@@ -84,13 +84,17 @@ def kill_group(process: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
-    deadline = time.monotonic() + 30
-    while group_alive(process.pid):
-        assert time.monotonic() < deadline, f"processes of group {process.pid} survived SIGKILL"
+    wait_for_group_to_end(process.pid, f"processes of group {process.pid} survived SIGKILL")
+
+
+def wait_for_group_to_end(pgid: int, failure: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while _group_alive(pgid):
+        assert time.monotonic() < deadline, failure
         time.sleep(0.1)
 
 
-def group_alive(pgid: int) -> bool:
+def _group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:

@@ -26,20 +26,18 @@ import pytest
 from dagster_project.ingestion.loader import sync_landing
 from dagster_project.publication.publish import publish_marts, remove_stale_temporaries
 from pipeline_runs import (
-    BTS,
     REPO,
     AnalyticsWatcher,
     ProgressLines,
     clean_run,
     dagster_home,
     differences,
-    environment,
-    group_alive,
     kill_group,
     mart_rows,
     run,
     same_marts,
     start_run,
+    wait_for_group_to_end,
     warehouse_with_a_previous_version,
     write_landing,
 )
@@ -219,11 +217,7 @@ def test_a_run_killed_during_ingestion_dbt_or_publication_then_rerun_gives_the_m
 def test_ctrl_c_stops_the_whole_command_publishes_nothing_and_says_what_was_not_run(tmp_path):
     landing = write_landing(tmp_path / "landing")
     warehouse = tmp_path / "warehouse"
-    process = subprocess.Popen(
-        [str(BTS), "run", "--quarter", "2022-Q1", "--quarter", "2023-Q4"],  # two runs: 2022-Q1, then 2023-Q4
-        cwd=REPO, env=environment(landing, warehouse), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )
+    process = start_run(landing, warehouse, quarters=("2022-Q1", "2023-Q4"))  # two runs: 2022-Q1, then 2023-Q4
     lines = ProgressLines(process)
     lines.wait_for("step bts_dbt_models started")
     time.sleep(1.0)
@@ -235,7 +229,4 @@ def test_ctrl_c_stops_the_whole_command_publishes_nothing_and_says_what_was_not_
     assert "not run: 2023-Q4" in stderr and "running 2023-Q4" not in stderr  # Dagster returned; bts did not go on
     assert "Traceback" not in stderr and "step failed" not in stderr, stderr
     assert not (warehouse / "analytics.duckdb").exists()
-    deadline = time.monotonic() + 30
-    while group_alive(process.pid):
-        assert time.monotonic() < deadline, "a process of the interrupted run (dbt, the validator) was left behind"
-        time.sleep(0.1)
+    wait_for_group_to_end(process.pid, "a process of the interrupted run (dbt, the validator) was left behind")
