@@ -128,8 +128,16 @@ def _quarters_with_data() -> list[Quarter]:
         ).fetchone()
     if first is None:
         raise ValueError(f"no post in {settings.landing_dir()}: nothing to run")
+    first_quarter, last_quarter = Quarter.containing(first), Quarter.containing(last)
     last_complete = Quarter.containing(settings.run_date()).previous()
-    return quarter_range(Quarter.containing(first), min(Quarter.containing(last), last_complete))
+    if first_quarter > last_complete:
+        raise ValueError(
+            f"every post in {settings.landing_dir()} is in {first_quarter} or later, which is not complete yet "
+            f"(the last complete quarter is {last_complete}): nothing to run"
+        )
+    if last_quarter > last_complete:
+        _say(f"posts of {last_complete.next()} or later are loaded but not run: that quarter is not complete yet")
+    return quarter_range(first_quarter, min(last_quarter, last_complete))
 
 
 def contiguous_ranges(quarters: list[Quarter]) -> list[list[Quarter]]:

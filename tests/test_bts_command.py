@@ -88,3 +88,29 @@ def test_generate_into_a_file_is_an_error(tmp_path, capsys):
     (tmp_path / "a_file").write_text("not a directory")
     assert cli.main(["generate", "--demo", "--out", str(tmp_path / "a_file")]) == cli.EXIT_USAGE
     assert f"{tmp_path / 'a_file'} is not a directory" in capsys.readouterr().err
+
+
+def _landing_with_posts_published(landing, *instants: str) -> None:
+    (landing / "accounts.csv").write_text(
+        "panel,platform,handle,company,display_name,account_type,member_from,member_to\n"
+        "x_panel,x,acme,Acme,Acme,corporate,,\n"
+    )
+    rows = "".join(f"x,acme,{index},{instant},post,text,1,0,0,0,,\n" for index, instant in enumerate(instants, 1))
+    (landing / "posts.csv").write_text(
+        "platform,handle,post_id,published_at,post_type,text,likes,comments,reposts,quotes,impressions,permalink\n" + rows
+    )
+
+
+def test_all_runs_the_complete_quarters_with_posts_and_says_which_posts_wait(environment, capsys):
+    _landing_with_posts_published(environment / "landing", "2026-02-01T10:00:00", "2026-10-15T10:00:00")
+    assert [quarter.label for quarter in cli._quarters_with_data()] == ["2026-Q1", "2026-Q2", "2026-Q3"]
+    assert "posts of 2026-Q4 or later are loaded but not run: that quarter is not complete yet" in capsys.readouterr().err
+
+
+def test_all_with_posts_only_in_the_quarter_under_way_says_so(environment, capsys):
+    _landing_with_posts_published(environment / "landing", "2026-10-15T10:00:00")
+    assert cli.main(["run", "--all"]) == cli.EXIT_USAGE
+    assert (
+        f"[bts] error: every post in {environment / 'landing'} is in 2026-Q4 or later, which is not complete yet "
+        "(the last complete quarter is 2026-Q3): nothing to run"
+    ) in capsys.readouterr().err
