@@ -386,6 +386,34 @@ def test_a_post_observed_twice_in_raw_and_missing_from_staging_fails(working_cop
     assert "staging_posts = distinct_raw_posts broken in 1 of 1 row; first: quarter 2021-Q3" in result.description
 
 
+MOVED_COPY = (
+    "insert into raw.posts select * replace ('copy/' || file_path as file_path, 'copy' as file_hash, "
+    f"published_at + interval 100 days as published_at, likes + 1 as likes) from raw.posts where post_id = {A_Q3_POST}"
+)
+
+
+def test_a_post_whose_observations_fall_in_two_quarters_counts_in_the_quarter_staging_kept(working_copy):
+    # an export writing UTC times without an offset puts a post's copies hours apart, possibly across
+    # a quarter's end (LANDING.md section 4 keeps the one with the most reactions, wherever it falls)
+    working_copy(MOVED_COPY)
+    working_copy(
+        "update staging.stg_landing__posts set published_at = published_at + interval 100 days, "
+        f"published_date = published_date + interval 100 days where post_id = {A_Q3_POST}"
+    )
+    check = check_named("staging/stg_landing__posts", "posts_match_raw")
+    for quarters in (RUN_QUARTERS, Q3, (Quarter.parse("2021-Q4"),)):
+        result = run_one_check(check, quarters=quarters)
+        assert result.passed, (quarters, result.description)
+
+
+def test_a_post_whose_observations_fall_in_two_quarters_and_missing_from_staging_fails_in_the_earliest(working_copy):
+    working_copy(MOVED_COPY)
+    working_copy(f"delete from staging.stg_landing__posts where post_id = {A_Q3_POST}")
+    result = run_one_check(check_named("staging/stg_landing__posts", "posts_match_raw"))
+    assert not result.passed
+    assert "staging_posts = distinct_raw_posts broken in 1 of 4 rows; first: quarter 2021-Q3" in result.description
+
+
 @pytest.mark.parametrize(
     "asset, name, sql, said",
     [

@@ -275,8 +275,14 @@ _STAGING_QUARTER = "year(published_date) * 10 + quarter(published_date)"
 def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPeriods) -> pd.DataFrame:
     """One row per run quarter: `staging_posts` (rows of stg_landing__posts) and `distinct_raw_posts` ((platform, post_id) in raw).
 
-    A post observed in several files counts once, in the quarter of its
-    earliest observation (observations of one post agree on its publish time).
+    Every post observed in the run's quarters counts once. A post observed
+    once, and nowhere else, counts in the quarter of that observation. One
+    observed several times, or also outside the run's quarters, may have
+    observations in different quarters (an export writing UTC times without
+    an offset, read as local time): it counts in the quarter of the
+    observation staging kept (LANDING.md section 4 chooses it; this check
+    does not choose again), or of its earliest observation when staging lost
+    it, which the check then shows.
     """
     return _query(
         conn,
@@ -290,19 +296,41 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
             where published_at >= $run_starts_at and published_at < $run_ends_at
             group by key_hash
         ),
-        raw_keys as (
-            -- a hash seen once is one post
-            select published_at
-            from raw_hashes
-            where observations = 1
-            union all
-            -- a hash seen more than once is one post observed in several files or (rarely) a collision
-            -- of different keys: those rows are grouped by the key itself
-            select min(published_at) as published_at
+        observed_outside as (
+            -- posts of the run's quarters also observed outside them
+            select distinct hash(platform, post_id) as key_hash
+            from raw.posts
+            where (published_at < $run_starts_at or published_at >= $run_ends_at)
+                and hash(platform, post_id) in (select key_hash from raw_hashes)
+        ),
+        unsettled_hashes as (
+            -- observed more than once (in several files, or, rarely, different keys of one hash)
+            -- or also outside the run's quarters
+            select key_hash from raw_hashes where observations > 1
+            union
+            select key_hash from observed_outside
+        ),
+        unsettled_keys as (
+            select platform, post_id, min(published_at) as published_at
             from raw.posts
             where published_at >= $run_starts_at and published_at < $run_ends_at
-                and hash(platform, post_id) in (select key_hash from raw_hashes where observations > 1)
+                and hash(platform, post_id) in (select key_hash from unsettled_hashes)
             group by platform, post_id
+        ),
+        kept as (
+            select staging.platform, staging.post_id, min(staging.published_at) as published_at
+            from staging.stg_landing__posts as staging
+            inner join unsettled_keys using (platform, post_id)
+            group by staging.platform, staging.post_id
+        ),
+        raw_keys as (
+            select published_at
+            from raw_hashes
+            where observations = 1 and key_hash not in (select key_hash from observed_outside)
+            union all
+            select coalesce(kept.published_at, unsettled_keys.published_at) as published_at
+            from unsettled_keys
+            left join kept using (platform, post_id)
         ),
         raw_by_quarter as (
             select run_periods.period as quarter, count(*) as distinct_raw_posts
