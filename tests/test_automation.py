@@ -16,7 +16,7 @@ from dagster._utils.schedules import cron_string_iterator
 from dagster_project.automation import schedule as schedule_module
 from dagster_project.automation import sensor as sensor_module
 from dagster_project.automation.schedule import QUARTERLY_CRON, quarterly_schedule
-from dagster_project.automation.sensor import LandingState, landing_sensor
+from dagster_project.automation.sensor import AND_LATER, LandingState, landing_sensor
 from dagster_project.quarters import Quarter
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -202,9 +202,25 @@ def test_a_deleted_file_runs_the_quarters_it_held(landing):
     assert "x/posts_2023-Q3.csv" not in LandingState.from_cursor(landing.cursor).files
 
 
-def test_a_follower_snapshot_runs_the_quarter_it_ends_and_the_one_it_starts(landing):
+def test_a_follower_snapshot_runs_its_quarter_and_every_later_one_it_is_carried_into(landing):
+    # carried forward without age limit (LANDING.md 3): the sensor cannot see the account's next snapshot
     landing.write("followers/abonnes.csv", FOLLOWERS_HEADER + "x,sanofi,2023-06-30,1000,10\n")
-    assert landing.quarters_run() == ["2023-Q2", "2023-Q3"]
+    assert landing.quarters_run() == ["2023-Q2", "2023-Q3", "2023-Q4"]
+    assert LandingState.from_cursor(landing.cursor).files["followers/abonnes.csv"].quarters == ("2023-Q2", AND_LATER)
+
+
+def test_a_back_filled_snapshot_history_runs_every_quarter_from_its_first(landing):
+    landing.write("followers/history.csv", FOLLOWERS_HEADER + "x,sanofi,2022-05-01,800,10\nx,sanofi,2022-08-01,850,10\n")
+    assert landing.quarters_run() == PARTITIONS[1:]
+
+
+def test_a_deleted_snapshot_file_runs_the_quarters_completed_since_it_was_read(landing, monkeypatch):
+    landing.write("followers/abonnes.csv", FOLLOWERS_HEADER + "x,sanofi,2023-06-30,1000,10\n")
+    landing.tick()
+    monkeypatch.setenv("BTS_FIRST_QUARTER", "2022-Q1")
+    monkeypatch.setenv("BTS_RUN_DATE", "2024-05-10")  # 2024-Q1 has ended meanwhile
+    (landing.dir / "followers/abonnes.csv").unlink()
+    assert landing.quarters_run() == ["2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1"]
 
 
 def test_a_changed_accounts_csv_runs_every_partition(landing):

@@ -7,7 +7,10 @@ copy touched by a sync tool) requests nothing. For a new or changed file, the
 quarters come from its own dates, read on an in-memory DuckDB connection
 (`touched.quarters_touched`): the sensor never opens the working database,
 which a run may be writing. A deleted or changed file also touches the
-quarters its previous version held, which the cursor remembers.
+quarters its previous version held, which the cursor remembers. A follower
+snapshot counts on every later day until the account's next snapshot, which
+the sensor cannot see without the database: a snapshot file touches its
+quarters and every later one.
 
 All changes seen in one tick are merged: one run per quarter, however many
 files touch it.
@@ -29,7 +32,7 @@ from .. import settings
 from ..ingestion.files import FileInspection, LandingEntry, LandingFileError, hash_file, inspect_file, scan_landing
 from ..ingestion.loader import ACCOUNTS_FILE
 from ..partitions import quarterly_partitions
-from ..quarters import Quarter
+from ..quarters import Quarter, quarter_range
 from . import PIPELINE_JOB
 from .touched import quarters_touched
 
@@ -42,6 +45,8 @@ SETTLE_SECONDS = 15
 READ_BUDGET_SECONDS = 40
 CURSOR_VERSION = 1
 EVERY_QUARTER = "every quarter"
+# Last of a file's quarter labels in the cursor when its rows are carried forward (follower snapshots).
+AND_LATER = "and every later quarter"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,10 +54,16 @@ class SeenFile:
     size_bytes: int
     mtime_ns: int
     content_hash: str
-    quarters: tuple[str, ...] | None  # labels; None for accounts.csv, whose panels apply to every quarter
+    quarters: tuple[str, ...] | None  # labels, then AND_LATER for snapshots; None for accounts.csv, whose panels apply to every quarter
 
-    def touched(self) -> set[Quarter] | None:
-        return None if self.quarters is None else {Quarter.parse(label) for label in self.quarters}
+    def touched(self, last: Quarter) -> set[Quarter] | None:
+        """The quarters the file's rows count in, up to `last` (the last complete quarter) for carried-forward rows."""
+        if self.quarters is None:
+            return None
+        held = {Quarter.parse(label) for label in self.quarters if label != AND_LATER}
+        if AND_LATER in self.quarters and held:
+            held.update(quarter_range(min(held), last) if min(held) <= last else [])
+        return held
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +127,7 @@ def read_landing_changes(
     touched: dict[str, set[Quarter] | None] = {}
     notes: list[str] = []
     settle_after_ns = int((now - SETTLE_SECONDS) * 1e9)
+    last_complete = Quarter.containing(run_date).previous()
     for entry in scan.entries:
         before = previous.files.get(entry.relative_path)
         if before and (before.size_bytes, before.mtime_ns) == (entry.size_bytes, entry.mtime_ns):
@@ -138,16 +150,15 @@ def read_landing_changes(
         if before and before.content_hash == content_hash:
             files[entry.relative_path] = dataclasses.replace(before, size_bytes=entry.size_bytes, mtime_ns=entry.mtime_ns)
             continue
-        quarters = _quarters_held(entry, inspection, timezone, run_date, notes)
-        seen = SeenFile(
-            entry.size_bytes, entry.mtime_ns, content_hash, None if quarters is None else tuple(sorted(q.label for q in quarters))
-        )
+        held = _quarters_held(entry, inspection, timezone, run_date, notes)
+        labels = None if held is None else tuple(sorted(q.label for q in held[0])) + ((AND_LATER,) if held[1] else ())
+        seen = SeenFile(entry.size_bytes, entry.mtime_ns, content_hash, labels)
         files[entry.relative_path] = seen
-        touched[entry.relative_path] = _union(before.touched() if before else set(), quarters)
+        touched[entry.relative_path] = _union(before.touched(last_complete) if before else set(), seen.touched(last_complete))
     present = {entry.relative_path for entry in scan.entries}
     for path, before in previous.files.items():
         if path not in present:
-            touched[path] = before.touched()
+            touched[path] = before.touched(last_complete)
     changes = previous.changes + (1 if touched else 0)
     return LandingChanges(LandingState(files, changes), touched, notes)
 
@@ -163,8 +174,9 @@ def _content_hash(entry: LandingEntry) -> tuple[str, FileInspection | None]:
 
 def _quarters_held(
     entry: LandingEntry, inspection: FileInspection | None, timezone: str, run_date: dt.date, notes: list[str]
-) -> set[Quarter] | None:
-    """None for accounts.csv (its panels apply to every quarter); no quarter, with a note, for a file a run would reject."""
+) -> tuple[set[Quarter], bool] | None:
+    """The file's quarters and whether its rows are carried forward; None for accounts.csv (its panels apply to
+    every quarter); no quarter, with a note, for a file a run would reject."""
     if entry.relative_path == ACCOUNTS_FILE:
         return None
     try:
@@ -174,7 +186,7 @@ def _quarters_held(
     except (duckdb.Error, OSError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         notes.append(f"{entry.relative_path}: could not be read ({first_line}); no quarter is known")
-    return set()
+    return set(), False
 
 
 def _union(first: set[Quarter] | None, second: set[Quarter] | None) -> set[Quarter] | None:

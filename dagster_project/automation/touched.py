@@ -20,10 +20,17 @@ from ..ingestion.files import FileInspection, LandingEntry, inspect_file
 from ..quarters import Quarter
 
 
+# Tables whose rows count after their own quarter: a follower snapshot gives the
+# account's count on every later day until its next snapshot, "carried forward,
+# without age limit" (LANDING.md section 3).
+CARRIED_FORWARD_TABLES = frozenset({"follower_snapshots"})
+
+
 def quarters_touched(
     entry: LandingEntry, timezone: str, run_date: dt.date, inspection: FileInspection | None = None
-) -> set[Quarter]:
-    """The quarters of the local dates of a post export's posts or a follower file's snapshots.
+) -> tuple[set[Quarter], bool]:
+    """The quarters of the local dates of a post export's posts or a follower file's snapshots,
+    and whether its rows are carried forward into every later quarter (follower snapshots).
 
     accounts.csv holds no dated rows and gives an empty set: the caller decides
     (its panels apply to every quarter). Raises LandingFileError, naming the
@@ -38,11 +45,11 @@ def quarters_touched(
             fmt = loader.read_typed(conn, entry, inspection, Path(scratch), run_date).fmt
             local_date = loader.LOCAL_DATE_SQL.get(fmt.table)
             if local_date is None:
-                return set()
+                return set(), False
             rows = conn.execute(
                 f"select distinct year({local_date}), quarter({local_date}) from typed where {local_date} is not null"
             ).fetchall()
     finally:
         conn.close()
-    return {Quarter(year, number) for year, number in rows}
+    return {Quarter(year, number) for year, number in rows}, fmt.table in CARRIED_FORWARD_TABLES
 
