@@ -387,11 +387,17 @@ class Reference:
     run_date: dt.date
     _accounts: dict = field(default_factory=dict)
     _ranks: dict = field(default_factory=dict)
+    _counted: dict | None = None
 
     def period_posts(self, platform: str, handle: str, period: Period) -> list[dict]:
-        return [post for post in self.landing.posts
-                if post["platform"] == platform and post["handle"] == handle and is_counted(post)
-                and period.start <= self.landing.local_date(post["published_at"]) <= period.end]
+        if self._counted is None:  # (platform, handle) -> [(local date, post)], in landing order: only for speed
+            self._counted = defaultdict(list)
+            for post in self.landing.posts:
+                if is_counted(post):
+                    self._counted[(post["platform"], post["handle"])].append(
+                        (self.landing.local_date(post["published_at"]), post))
+        return [post for day, post in self._counted.get((platform, handle), ())
+                if period.start <= day <= period.end]
 
     def account_rows(self, period: Period) -> list[dict]:
         """fct_account_*: one row per member of every panel in the period."""
