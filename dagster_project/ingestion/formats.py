@@ -92,12 +92,19 @@ def _strptime_any(value: str, formats: tuple[str, ...]) -> str:
     return calls[0] if len(calls) == 1 else f"coalesce({', '.join(calls)})"
 
 
+# An ISO 8601 zone: Z, or an offset of hours and minutes (`+01:00`, `+0100`) or of hours alone (`+01`).
+_ISO_ZONE = "(Z|[+-]\\d{2}(:?\\d{2})?)"
+
+
 def _timestamp_value(value: str, month_first: bool) -> str:
     slash_formats = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M") if month_first else ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
     return (
         "case "
-        f"when regexp_full_match({value}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{1,2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?(Z|[+-]\\d{{2}}:?\\d{{2}})') "
+        f"when regexp_full_match({value}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{1,2}}:\\d{{2}}:\\d{{2}}(\\.\\d+)?{_ISO_ZONE}') "
         f"then try_cast({value} as timestamptz) "
+        # without seconds, which DuckDB's cast needs before a zone: `2023-12-31T23:30+01:00`
+        f"when regexp_full_match({value}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{1,2}}:\\d{{2}}{_ISO_ZONE}') "
+        f"then try_cast(regexp_replace({value}, '^([^T ]+[T ]\\d{{1,2}}:\\d{{2}})', '\\1:00') as timestamptz) "
         f"when regexp_full_match({value}, '\\d{{4}}-\\d{{2}}-\\d{{2}} \\d{{1,2}}:\\d{{2}} [+-]\\d{{4}}') "
         f"then try_strptime({value}, '%Y-%m-%d %H:%M %z') "
         f"when regexp_full_match({value}, '\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{1,2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?') "
