@@ -187,6 +187,29 @@ def test_french_spreadsheet_variant_in_every_encoding(landing, encoding, bom):
     ]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "« café\u00a0» est là",  # é, no-break space, » is E9 A0 BB: shaped like UTF-8
+        "PRÉ–ÉTÉ",  # C9 96
+        "déjà…»",  # E0 85 BB
+        "L’ÉTÉ… œuvre à 5 €",
+    ],
+)
+def test_windows_1252_french_text_shaped_like_utf8_by_chance_is_read_as_windows_1252(landing, text):
+    landing.write("fr.csv", (CANONICAL_HEADER + f"x,sanofi,1,2023-12-31 23:30:00,post,\"{text}\",1,0,0,0,,\n").encode("cp1252"))
+    report = landing.sync()
+    assert not report.rejections, [error.describe() for error in report.rejections]
+    assert landing.query("select text from raw.posts") == [(text,)]
+
+
+@pytest.mark.parametrize("utf8_text", ["L’été", "Café", "« œuvre »", "santé 💙", "日本語"])
+def test_a_utf8_file_with_one_damaged_byte_is_rejected_not_read_as_windows_1252(landing, utf8_text):
+    landing.write("broken.csv", (CANONICAL_HEADER + f"x,sanofi,1,2023-05-01 12:00,post,{utf8_text} ").encode() + b"\xe9,1,0,0,0,,\n")
+    error = only_rejection(landing.sync())
+    assert error.line == 2 and "undecodable byte 0xE9" in error.message
+
+
 def test_narrow_no_break_space_thousands_in_utf8(landing):
     landing.write("fr.csv", CANONICAL_HEADER + "instagram,sanofifrance,3001,2023-05-01 12:00,reel,x,\"12\u202f345\",0,0,0,,\n")
     assert not landing.sync().rejections
