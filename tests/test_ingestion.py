@@ -210,6 +210,31 @@ def test_a_utf8_file_with_one_damaged_byte_is_rejected_not_read_as_windows_1252(
     assert error.line == 2 and "undecodable byte 0xE9" in error.message
 
 
+def test_an_instagram_export_without_description_loads_with_empty_texts(landing):
+    landing.write("ig.csv", "Post ID,Account username,Publish time,Post type,Likes,Comments,Views\n1,acme.fr,09/15/2023 18:00,IG image,3,4,10\n")
+    landing.write("z_other.csv", CANONICAL_HEADER + "x,sanofi,2,2023-05-01 12:00,post,a,1,0,0,0,,\n")
+    report = landing.sync()
+    assert not report.rejections, [error.describe() for error in report.rejections]
+    assert landing.query("select platform, post_id, text, likes, comments, impressions from raw.posts order by post_id") == [
+        ("instagram", "1", "", 3, 4, 10), ("x", "2", "a", 1, 0, 0)]
+
+
+@pytest.mark.parametrize(
+    "header, row, column",
+    [
+        (CANONICAL_HEADER, "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,abc,", "impressions"),
+        (CANONICAL_HEADER, "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,-5,", "impressions"),
+        (CANONICAL_HEADER, "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,12.5,", "impressions"),
+        ("Post ID,Account username,Publish time,Post type,Likes,Comments,Impressions\n", "1,acme,09/15/2023 18:00,IG image,3,4,-", "impressions"),
+        ("Post ID,Account username,Publish time,Post type,Likes,Comments,Views\n", "1,acme,09/15/2023 18:00,IG image,3,4,beaucoup", "views"),
+    ],
+)
+def test_an_impressions_count_that_is_not_a_non_negative_integer_rejects_the_file(landing, header, row, column):
+    landing.write("bad.csv", header + row + "\n")
+    error = only_rejection(landing.sync())
+    assert (error.line, error.column) == (2, column) and "expected a non-negative integer" in error.message, error.describe()
+
+
 def test_narrow_no_break_space_thousands_in_utf8(landing):
     landing.write("fr.csv", CANONICAL_HEADER + "instagram,sanofifrance,3001,2023-05-01 12:00,reel,x,\"12\u202f345\",0,0,0,,\n")
     assert not landing.sync().rejections

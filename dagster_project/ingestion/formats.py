@@ -176,9 +176,14 @@ class Field:
 
     name: str
     sql: Callable[[dict[str, str]], str]
-    source: str | None = None  # file column named in errors
+    source: str | tuple[str, ...] | None = None  # file column named in errors; of alternatives, the file's
     expected: str | None = None  # None: never invalid
     invalid_unless: Callable[[dict[str, str]], str] | None = None  # custom validity; default: `sql is not null`
+
+    def source_in(self, columns: dict[str, str]) -> str | None:
+        """The file column this field reads, as the spec names it (the first alternative the file has)."""
+        names = (self.source,) if isinstance(self.source, str) else self.source or ()
+        return next((name for name in names if name.lower() in columns), names[0] if names else None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,7 +226,7 @@ def _post_fields(
     comments: str,
     reposts: str | None,
     quotes: str | None,
-    impressions: Callable[[dict[str, str]], str],
+    impressions: tuple[str, ...],
     permalink: Callable[[dict[str, str]], str],
 ) -> tuple[Field, ...]:
     fields = [
@@ -230,12 +235,21 @@ def _post_fields(
         post_id,
         published_at,
         post_type,
-        Field("text", lambda columns: _text(columns[text])),
+        # Meta's Description is not among the columns that recognise its export: empty when missing
+        Field("text", lambda columns: _text(columns[text]) if text in columns else "''"),
         Field("likes", _count(likes), likes, NON_NEGATIVE_INTEGER),
         Field("comments", _count(comments), comments, NON_NEGATIVE_INTEGER),
         Field("reposts", _count(reposts) if reposts else (lambda columns: "0"), reposts, NON_NEGATIVE_INTEGER if reposts else None),
         Field("quotes", _count(quotes) if quotes else (lambda columns: "0"), quotes, NON_NEGATIVE_INTEGER if quotes else None),
-        Field("impressions", impressions, None, None),
+        # optional column; when present, a count like the others (LANDING.md 5), empty being 0
+        Field(
+            "impressions",
+            _impressions(*impressions),
+            impressions,
+            NON_NEGATIVE_INTEGER,
+            invalid_unless=lambda columns: f"({_impressions(*impressions)(columns)}) is not null"
+            if any(name in columns for name in impressions) else "true",
+        ),
         Field("permalink", permalink),
     ]
     return tuple(fields)
@@ -301,7 +315,7 @@ X_TWEET_ACTIVITY = LandingFormat(
         comments="replies",
         reposts="retweets",
         quotes=None,
-        impressions=_impressions("impressions"),
+        impressions=("impressions",),
         permalink=lambda c: _nonempty(c["tweet permalink"]),
     ),
 )
@@ -324,7 +338,7 @@ X_CONTENT = LandingFormat(
         comments="replies",
         reposts="reposts",
         quotes=None,
-        impressions=_impressions("impressions"),
+        impressions=("impressions",),
         permalink=lambda c: _nonempty(c["post link"]),
     ),
 )
@@ -347,7 +361,7 @@ INSTAGRAM_POSTS = LandingFormat(
         comments="comments",
         reposts=None,
         quotes=None,
-        impressions=_impressions("views", "impressions"),
+        impressions=("views", "impressions"),
         permalink=lambda c: _nonempty(c["permalink"]) if "permalink" in c else "null",
     ),
 )
@@ -370,7 +384,7 @@ CANONICAL_POSTS = LandingFormat(
         comments="comments",
         reposts="reposts",
         quotes="quotes",
-        impressions=_impressions("impressions"),
+        impressions=("impressions",),
         permalink=lambda c: _nonempty(c["permalink"]) if "permalink" in c else "null",
     ),
 )

@@ -801,14 +801,15 @@ class _TypedFile:
         if failures:
             first, total, field = min(failures, key=lambda failure: failure[0])
             _stage_csv(self.conn, readable, self.names, self.delimiter)
-            source = self.columns.get(field.source.lower()) if field.source else None
+            column = field.source_in(self.columns)
+            source = self.columns.get(column.lower()) if column else None
             value = self.conn.execute(f"select {source} from staged where rowid = ?", [first]).fetchone()[0] if source else None
             more = f" ({total - 1} more such value(s) in this column)" if total > 1 else ""
             raise LandingFileError(
                 self.entry.relative_path,
                 f"expected {field.expected}, found {_shown(value)}{more}",
                 line=self.line_of(first),
-                column=field.source,
+                column=column,
             )
         if bad_date is not None:
             self._raise_out_of_range(bad_date, run_date)
