@@ -181,9 +181,9 @@ class Field:
     invalid_unless: Callable[[dict[str, str]], str] | None = None  # custom validity; default: `sql is not null`
 
     def source_in(self, columns: dict[str, str]) -> str | None:
-        """The file column this field reads, as the spec names it (the first alternative the file has)."""
+        """The file column this field reads, as the spec names it (the first alternative the file has); None when absent."""
         names = (self.source,) if isinstance(self.source, str) else self.source or ()
-        return next((name for name in names if name.lower() in columns), names[0] if names else None)
+        return next((name for name in names if name.lower() in columns), None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -242,14 +242,7 @@ def _post_fields(
         Field("reposts", _count(reposts) if reposts else (lambda columns: "0"), reposts, NON_NEGATIVE_INTEGER if reposts else None),
         Field("quotes", _count(quotes) if quotes else (lambda columns: "0"), quotes, NON_NEGATIVE_INTEGER if quotes else None),
         # optional column; when present, a count like the others (LANDING.md 5), empty being 0
-        Field(
-            "impressions",
-            _impressions(*impressions),
-            impressions,
-            NON_NEGATIVE_INTEGER,
-            invalid_unless=lambda columns: f"({_impressions(*impressions)(columns)}) is not null"
-            if any(name in columns for name in impressions) else "true",
-        ),
+        Field("impressions", _impressions(*impressions), impressions, NON_NEGATIVE_INTEGER),
         Field("permalink", permalink),
     ]
     return tuple(fields)
@@ -405,9 +398,7 @@ FOLLOWER_SNAPSHOTS = LandingFormat(
             lambda c: count_sql(c["following"], empty_is_zero=False) if "following" in c else "null",
             "following",
             "empty or " + NON_NEGATIVE_INTEGER,
-            invalid_unless=lambda c: (
-                f"({_trimmed(c['following'])} = '' or ({count_sql(c['following'], empty_is_zero=False)}) is not null)" if "following" in c else "true"
-            ),
+            invalid_unless=lambda c: f"({_trimmed(c['following'])} = '' or ({count_sql(c['following'], empty_is_zero=False)}) is not null)",
         ),
     ),
 )

@@ -686,7 +686,12 @@ class _TypedFile:
         self.conn, self.entry, self.fmt, self.names, self.delimiter = conn, entry, fmt, names, delimiter
         self.rows = 0
         self.columns = likes_column(fmt.resolve(names))
-        self.checks = [(index, field) for index, field in enumerate(fmt.fields) if field.expected is not None]
+        # A field reading an optional column the file does not have (impressions, following) is not checked.
+        self.checks = [
+            (index, field)
+            for index, field in enumerate(fmt.fields)
+            if field.expected is not None and (field.source is None or field.source_in(self.columns) is not None)
+        ]
         self.embedded_line_breaks = 0
         # At least the line feeds of the file read, records ending with one; None: count line breaks in every column.
         self.line_feeds = line_feeds

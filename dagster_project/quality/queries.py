@@ -326,7 +326,7 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
         raw_keys as (
             select published_at
             from raw_hashes
-            where observations = 1 and key_hash not in (select key_hash from observed_outside)
+            where key_hash not in (select key_hash from unsettled_hashes)
             union all
             select coalesce(kept.published_at, unsettled_keys.published_at) as published_at
             from unsettled_keys
