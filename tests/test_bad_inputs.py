@@ -191,8 +191,8 @@ def test_a_file_grown_after_duckdb_read_it_is_rejected_not_half_loaded(tmp_path,
     path = landing.write("late.csv", CANONICAL_HEADER + "x,sanofi,late-1,2023-05-01 12:00,post,t,1,0,0,0,,\n")
     create = loader._TypedFile.create
 
-    def read_then_grow(typed, readable):
-        create(typed, readable)
+    def read_then_grow(typed, readable, every_column=False):
+        create(typed, readable, every_column)
         if typed.entry.relative_path == "late.csv":
             with path.open("a") as handle:
                 handle.write("x,sanofi,late-2,2023-05-01 12:00,post,t,1,0,0,0,,\n")

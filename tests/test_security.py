@@ -53,6 +53,8 @@ CODE_BUILT_SQL = {
         "line_sql": "a constant expression",
         "source": "quote_identifier(a header name)",
         "self": "_TypedFile._local_date(): a constant expression per raw table",
+        "typed": "_TypedFile.wrong(): conditions built by Field.sql and the run date through _sql_string",
+        "run_date": "a datetime.date, written into _TypedFile.wrong()'s conditions by _sql_string(date.isoformat())",
         "local_date": "a constant expression",
         "fmt": "a LandingFormat constant (its raw table)",
         "field_names": "Field names, constants of formats.py",

@@ -27,6 +27,12 @@ RAW_QUERIES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def each_file_on_its_own(monkeypatch):
+    """These files are small: without this, they would be loaded together (tests/test_small_files.py), not typed ahead."""
+    monkeypatch.setattr(loader, "SMALL_FILE_BYTES", 0)
+
+
 def canonical(rows: list[str]) -> str:
     return CANONICAL_HEADER + "".join(row + "\n" for row in rows)
 

@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 from pathlib import Path
 from stat import S_ISREG
 
@@ -229,7 +230,21 @@ def _raise_undecodable(entry: LandingEntry, byte_offset: int, expected: str) -> 
 
 
 def write_utf8_copy(source: Path, encoding: str, target: Path, normalise_line_ends: bool) -> None:
-    """Stream `source` into `target` as UTF-8 (no BOM), optionally with every CRLF/CR made LF."""
+    """Stream `source` into `target` as UTF-8 (no BOM), optionally with every CRLF/CR made LF.
+
+    `target` appears whole or not at all: the copy is written aside and renamed
+    when complete, so a file that fails to decode half-way leaves no partial
+    copy for a later reader to take for the whole file.
+    """
+    partial = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.partial")
+    try:
+        _stream_utf8(source, encoding, partial, normalise_line_ends)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _stream_utf8(source: Path, encoding: str, target: Path, normalise_line_ends: bool) -> None:
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     pending_cr = False
     with source.open("rb") as reader, target.open("w", encoding="utf-8", newline="") as writer:

@@ -15,6 +15,14 @@ their encoding checked (`_Inspections`), the next file is read, typed and
 validated on a second connection (`_TypingAhead`), and the current one is
 checked against what is loaded and written. Files are written one at a time,
 in path order, so every check sees the files before it.
+
+Small files (up to SMALL_FILE_BYTES) next to each other in path order and of
+one layout are read, checked and written together instead, one statement and
+one transaction for the group (`_load_small_files`): a file costs about 20 ms
+of DuckDB's planning and bookkeeping however small it is. A group loads only
+if nothing in it is wrong; otherwise it is cut before the first file holding
+something wrong, which goes through the file-by-file path, so what loads and
+what is reported is the same either way.
 """
 
 from __future__ import annotations
@@ -173,9 +181,30 @@ def sync_landing(
     def already_loaded(file_hash: str) -> bool:
         return loaded_hashes.get(file_hash) == timezone
 
+    small_files = _SmallFileGroups(scan.entries, inspections, scratch_dir, known, changed, already_loaded)
+    grouped_until = 0
     typing = _TypingAhead(conn, scratch_dir, timezone, run_date, already_loaded)
     try:
         for index, entry in enumerate(scan.entries):
+            # Small files of one layout load together; a group that cannot is cut before the
+            # file that needs to be taken alone, down to files taken one by one.
+            while index >= grouped_until and small_files.may_group(entry):
+                group, layout = small_files.starting_at(index)
+                if not group:
+                    break
+                typing.discard(entry)
+                loaded = _load_small_files(conn, group, layout, timezone, run_date)
+                if isinstance(loaded, dict):
+                    for member in group:
+                        loaded_hashes[member.inspection.content_hash] = timezone
+                        rows = loaded[member.entry.relative_path]
+                        outcomes.append(FileOutcome(member.entry.relative_path, member.inspection.content_hash, layout.fmt.name, rows, "loaded"))
+                        log(f"loaded {member.entry.relative_path}: {rows} rows ({layout.fmt.name})")
+                    grouped_until = index + len(group)
+                else:
+                    small_files.take_alone(group if loaded is None else [group[loaded]])
+            if index < grouped_until:
+                continue
             previous = known.get(entry.relative_path)
             previous_loaded_hash = previous[3] if previous else None
             inspection: FileInspection | None = None
@@ -195,7 +224,7 @@ def sync_landing(
                     file_hash = inspection.content_hash
                 typed = typing.typed(entry, inspection)
                 following = scan.entries[index + 1] if index + 1 < len(scan.entries) else None
-                if TYPING_AHEAD and following is not None and not unchanged_since_last_run(following):
+                if TYPING_AHEAD and following is not None and not unchanged_since_last_run(following) and not small_files.may_group(following):
                     typing.start(following, inspections.of(following), beside=typed, loading=file_hash)
                 fmt, rows = _load_file(typed, inspection, previous_loaded_hash, timezone)
                 loaded_hashes[file_hash] = timezone
@@ -229,6 +258,12 @@ def sync_landing(
 INSPECTIONS_AHEAD = 2
 # Tests turn it off to compare a run that types each file at its turn with one that types ahead.
 TYPING_AHEAD = True
+# Files up to this size are read, checked and written together with their neighbours (in path
+# order) of the same layout, up to SMALL_FILES_AT_ONCE or SMALL_GROUP_BYTES at a time
+# (`_load_small_files`); 0 turns it off.
+SMALL_FILE_BYTES = 1 << 20
+SMALL_FILES_AT_ONCE = 500
+SMALL_GROUP_BYTES = 64 << 20
 
 
 class _Inspections:
@@ -515,8 +550,9 @@ def _choose_format(entry: LandingEntry, readable: Path) -> tuple[LandingFormat, 
     return fmt, header.columns, header.delimiter
 
 
-# DuckDB's row-number pseudo-column, which a file's own column of that name would hide.
-_RESERVED_NAMES = ("rowid",)
+# DuckDB's row-number pseudo-column and the name of the file a record was read from, which a
+# file's own column of that name would hide.
+_RESERVED_NAMES = ("rowid", "filename")
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -545,9 +581,9 @@ _READ_CSV = """
 """
 
 
-def _csv_parameters(readable: Path, names: list[str], delimiter: str, parallel: bool = True) -> dict:
+def _csv_parameters(readable: Path | list[Path], names: list[str], delimiter: str, parallel: bool = True) -> dict:
     return {
-        "path": str(readable),
+        "path": [str(path) for path in readable] if isinstance(readable, list) else str(readable),
         "delim": delimiter,
         "columns": {name: "VARCHAR" for name in names},
         "max_line": MAX_RECORD_BYTES,
@@ -562,7 +598,7 @@ def _csv_parameters(readable: Path, names: list[str], delimiter: str, parallel: 
 _PARALLEL_READER_REFUSED = "Parallel CSV Reader currently does not support a full read"
 
 
-def _execute_read(conn: duckdb.DuckDBPyConnection, sql: str, readable: Path, names: list[str], delimiter: str) -> None:
+def _execute_read(conn: duckdb.DuckDBPyConnection, sql: str, readable: Path | list[Path], names: list[str], delimiter: str) -> None:
     try:
         conn.execute(sql, _csv_parameters(readable, names, delimiter))
     except duckdb.Error as error:
@@ -682,8 +718,11 @@ class _TypedFile:
         names: list[str],
         delimiter: str,
         line_feeds: int | None = None,
+        file_column: bool = False,
     ):
         self.conn, self.entry, self.fmt, self.names, self.delimiter = conn, entry, fmt, names, delimiter
+        # Several files read in one statement (`_load_small_files`): each record names its file in `__file`.
+        self.file_column = file_column
         self.rows = 0
         self.columns = likes_column(fmt.resolve(names))
         # A field reading an optional column the file does not have (impressions, following) is not checked.
@@ -697,7 +736,7 @@ class _TypedFile:
         self.line_feeds = line_feeds
         self.every_column_counted = line_feeds is None
 
-    def create(self, readable: Path, every_column: bool = False) -> None:
+    def create(self, readable: Path | list[Path], every_column: bool = False) -> None:
         drop_typed(self.conn)
         self.every_column_counted = self.every_column_counted or every_column
         _execute_read(self.conn, self.create_sql(), readable, self.names, self.delimiter)
@@ -718,27 +757,33 @@ class _TypedFile:
         for index, field in self.checks:
             if field.invalid_unless:
                 select.append(f"not ({field.invalid_unless(self.columns)}) as __invalid_{index}")
+        if self.file_column:
+            select.append("filename as __file")
         return f"create temp table typed as select {', '.join(select)} from {_READ_CSV}"
 
     def _invalid(self, index: int, field: Field) -> str:
         return f"__invalid_{index}" if field.invalid_unless else f"{field.name} is null"
 
-    def validate(self, readable: Path, run_date: dt.date) -> None:
-        """Count the records (`rows`) and number their lines; raise on the first invalid value (by line)."""
+    def wrong(self, run_date: dt.date) -> str:
+        """The condition of a record holding anything wrong: a repeated header, an invalid value, a date out of range."""
         out_of_range = self._date_out_of_range(run_date)
         conditions = ["__repeats_header", *(self._invalid(index, field) for index, field in self.checks)]
         if out_of_range:
             conditions.append(out_of_range)
+        return " or ".join(conditions)
+
+    def validate(self, readable: Path, run_date: dt.date) -> None:
+        """Count the records (`rows`) and number their lines; raise on the first invalid value (by line)."""
         # Most files are clean: one pass counts the records and whether anything
         # at all is wrong; only then does a second pass find what and where.
-        summary = f"select count(*), coalesce(sum(__nl), 0), count(*) filter (where {' or '.join(conditions)}) from typed"
+        summary = f"select count(*), coalesce(sum(__nl), 0), count(*) filter (where {self.wrong(run_date)}) from typed"
         self.rows, self.embedded_line_breaks, wrong = self.conn.execute(summary).fetchone()
         if not self.every_column_counted and self.embedded_line_breaks != self._most_line_breaks(readable):
             self.create(readable, every_column=True)
             self.rows, self.embedded_line_breaks, wrong = self.conn.execute(summary).fetchone()
         self._number_lines()
         if wrong:
-            self._raise_first_problem(readable, run_date, out_of_range)
+            self._raise_first_problem(readable, run_date, self._date_out_of_range(run_date))
 
     def _most_line_breaks(self, readable: Path) -> int:
         """The line breaks the fields can hold at most: every line feed of the file but the one ending each record.
@@ -941,19 +986,12 @@ def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> Non
         raise LandingFileError(entry.relative_path, "member_to is before member_from", line=reversed_dates[0], column="member_to")
 
 
-def _replace_rows(
-    conn: duckdb.DuckDBPyConnection,
-    entry: LandingEntry,
-    fmt: LandingFormat,
-    file_hash: str,
-    previous_loaded_hash: str | None,
-    rows: int,
-    timezone: str,
-) -> None:
+def _drop_replaced_rows(conn: duckdb.DuckDBPyConnection, path: str, file_hash: str, previous_loaded_hash: str | None) -> None:
+    """Before `path` loads `file_hash`: drop its previous bytes' rows (unless another path holds them) and the same bytes' rows of another timezone."""
     if previous_loaded_hash and previous_loaded_hash != file_hash:
         still_used = conn.execute(
             "select count(*) from raw.landing_paths where loaded_hash = ? and path <> ?",
-            [previous_loaded_hash, entry.relative_path],
+            [previous_loaded_hash, path],
         ).fetchone()[0]
         if not still_used:
             _mark_posts_changed(conn, "file_hash = ?", [previous_loaded_hash])
@@ -970,6 +1008,17 @@ def _replace_rows(
             conn.execute(f"delete from raw.{table} where file_hash = ?", [file_hash])
         conn.execute("delete from raw.landing_files where file_hash = ?", [file_hash])
 
+
+def _replace_rows(
+    conn: duckdb.DuckDBPyConnection,
+    entry: LandingEntry,
+    fmt: LandingFormat,
+    file_hash: str,
+    previous_loaded_hash: str | None,
+    rows: int,
+    timezone: str,
+) -> None:
+    _drop_replaced_rows(conn, entry.relative_path, file_hash, previous_loaded_hash)
     field_names = [field.name for field in fmt.fields]
     extra = ", source_format" if fmt.table == "posts" else ""
     extra_value = ", $format" if fmt.table == "posts" else ""
@@ -990,4 +1039,257 @@ def _replace_rows(
     conn.execute(
         "insert or replace into raw.landing_paths values (?, ?, ?, ?, ?)",
         [entry.relative_path, entry.size_bytes, entry.mtime_ns, file_hash, file_hash],
+    )
+
+
+# --- small files, several at a time ----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _SmallFile:
+    entry: LandingEntry
+    inspection: FileInspection
+    readable: Path
+    previous_loaded_hash: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Layout:
+    """What files must share to be read by one statement: their format, column names and delimiter."""
+
+    fmt: LandingFormat
+    names: tuple[str, ...]
+    delimiter: str
+
+
+class _FallBack(Exception):
+    """Something in a group of small files needs each file on its own (whatever it is, the file-by-file path tells)."""
+
+
+def _layout_of(entry: LandingEntry, inspection: FileInspection, scratch_dir: Path) -> tuple[_Layout, Path] | None:
+    """The file's layout and the path DuckDB reads; None if anything about it needs the file-by-file path."""
+    try:
+        readable = _readable_copy(entry, inspection, scratch_dir, normalise=False)
+        fmt, header, delimiter = _choose_format(entry, readable)
+    except (LandingFileError, OSError):
+        return None
+    return _Layout(fmt, tuple(_unique_names(header)), delimiter), readable
+
+
+class _SmallFileGroups:
+    """Which neighbouring landing files can be loaded as one group by _load_small_files.
+
+    A group is two or more files, consecutive in path order, each at most
+    SMALL_FILE_BYTES, changed since the last run, not of loaded bytes (nor
+    the same bytes twice), inspected without error and of one layout (format,
+    column names, delimiter); accounts.csv never. A file the group path gave
+    back (`take_alone`) is taken on its own, by the file-by-file path.
+    """
+
+    def __init__(
+        self,
+        entries: list[LandingEntry],
+        inspections: "_Inspections",
+        scratch_dir: Path,
+        known: dict[str, tuple],
+        changed: list[LandingEntry],
+        already_loaded: Callable[[str], bool],
+    ):
+        self._entries, self._inspections, self._scratch_dir = entries, inspections, scratch_dir
+        self._known, self._already_loaded = known, already_loaded
+        self._changed = {entry.relative_path for entry in changed}
+        self._alone: set[str] = set()
+
+    def may_group(self, entry: LandingEntry) -> bool:
+        return (
+            SMALL_FILE_BYTES > 0
+            and entry.relative_path != ACCOUNTS_FILE
+            and entry.size_bytes <= SMALL_FILE_BYTES
+            and entry.relative_path in self._changed
+            and entry.relative_path not in self._alone
+        )
+
+    def take_alone(self, members: list[_SmallFile]) -> None:
+        self._alone.update(member.entry.relative_path for member in members)
+
+    def starting_at(self, index: int) -> tuple[list[_SmallFile], _Layout | None]:
+        """The group of files from `index` on, or none ([]) if fewer than two files qualify."""
+        group: list[_SmallFile] = []
+        layout: _Layout | None = None
+        hashes: set[str] = set()
+        size = 0
+        for entry in self._entries[index:index + SMALL_FILES_AT_ONCE]:
+            size += entry.size_bytes
+            if not self.may_group(entry) or size > SMALL_GROUP_BYTES:
+                break
+            try:
+                inspection = self._inspections.of(entry).result()
+            except Exception:
+                break  # reported at the file's turn
+            if self._already_loaded(inspection.content_hash) or inspection.content_hash in hashes:
+                break
+            found = _layout_of(entry, inspection, self._scratch_dir)
+            if found is None or (layout is not None and found[0] != layout):
+                break
+            layout = found[0]
+            hashes.add(inspection.content_hash)
+            previous = self._known.get(entry.relative_path)
+            group.append(_SmallFile(entry, inspection, found[1], previous[3] if previous else None))
+        return (group, layout) if len(group) > 1 else ([], None)
+
+
+def _load_small_files(
+    conn: duckdb.DuckDBPyConnection, group: list[_SmallFile], layout: _Layout, timezone: str, run_date: dt.date
+) -> dict[str, int] | int | None:
+    """Read, check and write a group of small files of one layout together; their rows by path if loaded.
+
+    Otherwise nothing is written, and the answer is the index in `group` of
+    the first file found to hold something wrong (the files before it may
+    still load as a group), or None when that is not known.
+
+    Every file costs DuckDB about 20 ms to plan, type, check and write,
+    whatever its size (benchmarks/README.md, "Many small files"), so files of
+    a few hundred posts are read by one statement over the list of files
+    (each record naming its file), checked together and written in one
+    transaction. This path only ever loads a group in which nothing at all is
+    wrong: a bad value, a date out of range, a repeated header, a post under
+    two handles (in the group or against what is loaded), a file that changed
+    meanwhile, or any DuckDB error writes nothing; the caller then takes the
+    file named, or every file, on its own, which finds and reports exactly
+    what it always did. So what loads, with which line numbers, is what the
+    file-by-file path gives (tests/test_small_files.py compares the two).
+    """
+    cursor = conn.cursor()
+    try:
+        cursor.execute("set variable bts_timezone = ?", [timezone])
+        typed = _TypedFile(cursor, group[0].entry, layout.fmt, list(layout.names), layout.delimiter, file_column=True)
+        typed.create([member.readable for member in group])
+        readables = [str(member.readable) for member in group]
+        first_wrong = cursor.execute(f"select __file from typed where {typed.wrong(run_date)} order by rowid limit 1").fetchone()
+        if first_wrong:
+            return readables.index(first_wrong[0])
+        cursor.execute(
+            "create temp table small_files as select "
+            "cast(unnest($readable) as varchar) as readable, cast(unnest($path) as varchar) as path, "
+            "cast(unnest($hash) as varchar) as file_hash, cast(unnest($previous) as varchar) as previous_hash, "
+            "cast(unnest($size) as bigint) as size_bytes, cast(unnest($mtime) as bigint) as mtime_ns",
+            {
+                "readable": readables,
+                "path": [member.entry.relative_path for member in group],
+                "hash": [member.inspection.content_hash for member in group],
+                "previous": [member.previous_loaded_hash for member in group],
+                "size": [member.entry.size_bytes for member in group],
+                "mtime": [member.entry.mtime_ns for member in group],
+            },
+        )
+        # Each record's line number within its file: 2 + its index in the file + the line breaks
+        # inside the fields of the file's records before it (every column counted).
+        cursor.execute(
+            "create temp view typed_lines as "
+            "select typed.*, small_files.path as __path, small_files.file_hash as __hash, "
+            "2 + typed.rowid - min(typed.rowid) over (partition by typed.__file) "
+            "+ coalesce(sum(typed.__nl) over (partition by typed.__file order by typed.rowid "
+            "rows between unbounded preceding and 1 preceding), 0) as line_number, typed.rowid as __record "
+            "from typed inner join small_files on small_files.readable = typed.__file"
+        )
+        if layout.fmt.table == "posts":
+            conflict = _first_post_under_another_handle(cursor)
+            if conflict is not None:
+                return readables.index(conflict)
+        rows = dict.fromkeys((member.entry.relative_path for member in group), 0)
+        rows.update(cursor.execute("select __path, count(*) from typed_lines group by __path").fetchall())
+        if sum(rows.values()) != cursor.execute("select count(*) from typed").fetchone()[0]:
+            return None  # a record whose file is not known by the name it was read under: never seen
+        cursor.execute("begin transaction")
+        try:
+            _write_small_files(cursor, group, layout.fmt, rows, timezone)
+            for member in group:
+                after = member.entry.absolute_path.stat()
+                if (after.st_size, after.st_mtime_ns) != (member.entry.size_bytes, member.entry.mtime_ns) or after.st_size != member.inspection.size_bytes:
+                    raise _FallBack(member.entry.relative_path)
+            cursor.execute("commit")
+        except BaseException:
+            cursor.execute("rollback")
+            raise
+        return rows
+    except (duckdb.InterruptException, duckdb.FatalException):
+        raise
+    except (_FallBack, duckdb.Error, OSError):
+        return None
+    finally:
+        try:
+            cursor.execute("drop view if exists typed_lines")
+            cursor.execute("drop table if exists small_files")
+            drop_typed(cursor)
+        finally:
+            cursor.close()
+
+
+def _first_post_under_another_handle(cursor: duckdb.DuckDBPyConnection) -> str | None:
+    """The file (as read) of the group's first record whose post is under two handles, in the group or with raw.posts.
+
+    raw.posts is read as it is before the group: the rows that an earlier file
+    of the group replaces are still there, so this finds every conflict that
+    the file-by-file checks would, and perhaps more (then the files are taken
+    one by one, and those checks decide). A file's own previous bytes are not
+    held against it, as there.
+    """
+    inside = cursor.execute(
+        """
+        select __file from typed
+        where (platform, post_id) in (
+            select (platform, post_id) from typed group by platform, post_id having min(handle) <> max(handle)
+        )
+        order by rowid limit 1
+        """
+    ).fetchone()
+    if inside:
+        return inside[0]
+    low, high = cursor.execute("select min(post_id), max(post_id) from typed").fetchone()
+    if low is None:
+        return None
+    outside = cursor.execute(
+        """
+        select typed.__file from typed_lines as typed
+        inner join small_files on small_files.path = typed.__path
+        inner join raw.posts as posts
+            on posts.platform = typed.platform and posts.post_id = typed.post_id and posts.handle <> typed.handle
+        where posts.file_hash is distinct from small_files.previous_hash and posts.post_id between $low and $high
+        order by typed.__record limit 1
+        """,
+        {"low": low, "high": high},
+    ).fetchone()
+    return outside[0] if outside else None
+
+
+def _write_small_files(
+    cursor: duckdb.DuckDBPyConnection, group: list[_SmallFile], fmt: LandingFormat, rows: dict[str, int], timezone: str
+) -> None:
+    """What _replace_rows does for one file, for the group: the same rows, bookkeeping and deletions."""
+    listed = {
+        row[0] for row in cursor.execute(
+            "select file_hash from raw.landing_files where file_hash in (select file_hash from small_files)"
+        ).fetchall()
+    }
+    for member in group:
+        if member.previous_loaded_hash or member.inspection.content_hash in listed:
+            _drop_replaced_rows(cursor, member.entry.relative_path, member.inspection.content_hash, member.previous_loaded_hash)
+    field_names = [field.name for field in fmt.fields]
+    extra = ", source_format" if fmt.table == "posts" else ""
+    extra_value = ", $format" if fmt.table == "posts" else ""
+    cursor.execute(
+        f"insert into raw.{fmt.table} ({', '.join(field_names)}{extra}, file_hash, file_path, line_number) "
+        f"select {', '.join(field_names)}{extra_value}, __hash, __path, line_number from typed_lines order by __record",
+        {"format": fmt.name} if extra else {},
+    )
+    if fmt.table == "posts" and _staging_is_built(cursor):
+        cursor.execute("insert into raw.changed_posts select platform, post_id from typed")
+    cursor.execute(
+        "insert into raw.landing_files select file_hash, $format, $table, records.rows, path, now(), $timezone "
+        "from small_files inner join (select unnest($paths) as path, unnest($rows) as rows) as records using (path)",
+        {"format": fmt.name, "table": fmt.table, "paths": list(rows), "rows": list(rows.values()), "timezone": timezone},
+    )
+    cursor.execute(
+        "insert or replace into raw.landing_paths "
+        "select path, size_bytes, mtime_ns, file_hash, file_hash from small_files"
     )
