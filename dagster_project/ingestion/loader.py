@@ -1009,6 +1009,25 @@ def _drop_replaced_rows(conn: duckdb.DuckDBPyConnection, path: str, file_hash: s
         conn.execute("delete from raw.landing_files where file_hash = ?", [file_hash])
 
 
+def _insert_typed_rows(conn: duckdb.DuckDBPyConnection, fmt: LandingFormat, hash_sql: str, path_sql: str, order_sql: str, params: dict) -> None:
+    """The rows of `typed_lines` into the format's raw table, with their file's hash and path (`hash_sql`, `path_sql`).
+
+    In file order: `preserve_insertion_order` is a setting of the whole
+    database, and the next file is being typed meanwhile, on another
+    connection, by a statement whose rows must keep their order (`_TypingAhead`).
+    """
+    field_names = [field.name for field in fmt.fields]
+    extra = ", source_format" if fmt.table == "posts" else ""
+    extra_value = ", $format" if fmt.table == "posts" else ""
+    conn.execute(
+        f"insert into raw.{fmt.table} ({', '.join(field_names)}{extra}, file_hash, file_path, line_number) "
+        f"select {', '.join(field_names)}{extra_value}, {hash_sql}, {path_sql}, line_number from typed_lines{order_sql}",
+        {**params, **({"format": fmt.name} if extra else {})},
+    )
+    if fmt.table == "posts" and _staging_is_built(conn):
+        conn.execute("insert into raw.changed_posts select platform, post_id from typed")
+
+
 def _replace_rows(
     conn: duckdb.DuckDBPyConnection,
     entry: LandingEntry,
@@ -1019,19 +1038,7 @@ def _replace_rows(
     timezone: str,
 ) -> None:
     _drop_replaced_rows(conn, entry.relative_path, file_hash, previous_loaded_hash)
-    field_names = [field.name for field in fmt.fields]
-    extra = ", source_format" if fmt.table == "posts" else ""
-    extra_value = ", $format" if fmt.table == "posts" else ""
-    # In file order: `preserve_insertion_order` is a setting of the whole database, and
-    # the next file is being typed meanwhile, on another connection, by a statement
-    # whose rows must keep their order (`_TypingAhead`).
-    conn.execute(
-        f"insert into raw.{fmt.table} ({', '.join(field_names)}{extra}, file_hash, file_path, line_number) "
-        f"select {', '.join(field_names)}{extra_value}, $hash, $path, line_number from typed_lines",
-        {"hash": file_hash, "path": entry.relative_path, **({"format": fmt.name} if extra else {})},
-    )
-    if fmt.table == "posts" and _staging_is_built(conn):
-        conn.execute("insert into raw.changed_posts select platform, post_id from typed")
+    _insert_typed_rows(conn, fmt, "$hash", "$path", "", {"hash": file_hash, "path": entry.relative_path})
     conn.execute(
         "insert into raw.landing_files values (?, ?, ?, ?, ?, now(), ?)",
         [file_hash, fmt.name, fmt.table, rows, entry.relative_path, timezone],
@@ -1274,16 +1281,7 @@ def _write_small_files(
     for member in group:
         if member.previous_loaded_hash or member.inspection.content_hash in listed:
             _drop_replaced_rows(cursor, member.entry.relative_path, member.inspection.content_hash, member.previous_loaded_hash)
-    field_names = [field.name for field in fmt.fields]
-    extra = ", source_format" if fmt.table == "posts" else ""
-    extra_value = ", $format" if fmt.table == "posts" else ""
-    cursor.execute(
-        f"insert into raw.{fmt.table} ({', '.join(field_names)}{extra}, file_hash, file_path, line_number) "
-        f"select {', '.join(field_names)}{extra_value}, __hash, __path, line_number from typed_lines order by __record",
-        {"format": fmt.name} if extra else {},
-    )
-    if fmt.table == "posts" and _staging_is_built(cursor):
-        cursor.execute("insert into raw.changed_posts select platform, post_id from typed")
+    _insert_typed_rows(cursor, fmt, "__hash", "__path", " order by __record", {})
     cursor.execute(
         "insert into raw.landing_files select file_hash, $format, $table, records.rows, path, now(), $timezone "
         "from small_files inner join (select unnest($paths) as path, unnest($rows) as rows) as records using (path)",
