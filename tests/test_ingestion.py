@@ -194,6 +194,8 @@ def test_french_spreadsheet_variant_in_every_encoding(landing, encoding, bom):
         "PRÉ–ÉTÉ",  # C9 96
         "déjà…»",  # E0 85 BB
         "L’ÉTÉ… œuvre à 5 €",
+        "VOYAGE À HAWAÏ\u00a0! #été",  # CF A0: the UTF-8 of a Greek capital
+        "ÎLE « AÏ\u00a0» ET AÏ…",  # CF A0, CF 85
     ],
 )
 def test_windows_1252_french_text_shaped_like_utf8_by_chance_is_read_as_windows_1252(landing, text):
@@ -203,7 +205,7 @@ def test_windows_1252_french_text_shaped_like_utf8_by_chance_is_read_as_windows_
     assert landing.query("select text from raw.posts") == [(text,)]
 
 
-@pytest.mark.parametrize("utf8_text", ["L’été", "Café", "« œuvre »", "santé 💙", "日本語"])
+@pytest.mark.parametrize("utf8_text", ["L’été", "Café", "« œuvre »", "santé 💙", "日本語", "λόγος", "Привет"])
 def test_a_utf8_file_with_one_damaged_byte_is_rejected_not_read_as_windows_1252(landing, utf8_text):
     landing.write("broken.csv", (CANONICAL_HEADER + f"x,sanofi,1,2023-05-01 12:00,post,{utf8_text} ").encode() + b"\xe9,1,0,0,0,,\n")
     error = only_rejection(landing.sync())

@@ -28,8 +28,13 @@ HEADER_PEEK_BYTES = 1 << 16
 # not valid UTF-8 means a damaged UTF-8 file, not a Windows-1252 one. Not every
 # UTF-8-shaped sequence: French Windows-1252 text holds some by chance, an
 # accented letter before punctuation (é, no-break space, » is E9 A0 BB; É– is C9 96).
+# So a capital Ä, Å, Î, Ï, Ð or Ñ (C4, C5, CE, CF, D0, D1) followed by what ends a
+# word in French typography (no-break space, « », …, ’ “ ”, – —) counts for nothing
+# (HAWAÏ, no-break space, ! is CF A0 21): a Greek or Cyrillic text has other letters.
+_AFTER_A_WORD = rb"\xa0\xab\xbb\x85\x92-\x94\x96\x97"
 _UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xc5\xce\xcf\xd0\xd1][\x80-\xbf]|\xe2[\x80-\x82][\x80-\xbf]|\xe3[\x80-\xbf]{2}"
+    rb"[\xc2\xc3][\x80-\xbf]|[\xc4\xc5\xce\xcf\xd0\xd1](?![" + _AFTER_A_WORD + rb"])[\x80-\xbf]"
+    rb"|\xe2[\x80-\x82][\x80-\xbf]|\xe3[\x80-\xbf]{2}"
     rb"|\xef[\xbc-\xbf][\x80-\xbf]|\xf0\x9f[\x80-\xbf]{2}|(?:[\xe4-\xe9][\x80-\xbf]{2}){2}"
 )
 # Bytes that Windows-1252 leaves undefined: a file holding one is not Windows-1252 text.
