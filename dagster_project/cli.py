@@ -114,7 +114,7 @@ def _quarters_with_data() -> list[Quarter]:
 
     _say(f"reading {settings.landing_dir()} to find the quarters that have data")
     with working_connection() as conn:
-        sync_landing(
+        report = sync_landing(
             conn,
             settings.landing_dir(),
             settings.warehouse_dir() / "tmp",
@@ -127,7 +127,10 @@ def _quarters_with_data() -> list[Quarter]:
             [settings.timezone_name(), settings.timezone_name()],
         ).fetchone()
     if first is None:
-        raise ValueError(f"no post in {settings.landing_dir()}: nothing to run")
+        # LANDING.md 5: the run reports every rejected file; here they may be why there is no post.
+        rejected = "".join(f"\n  rejected {error.describe()}" for error in report.rejections)
+        loaded = " could be loaded" if rejected else ""
+        raise ValueError(f"no post in {settings.landing_dir()}{loaded}: nothing to run{rejected}")
     first_quarter, last_quarter = Quarter.containing(first), Quarter.containing(last)
     last_complete = Quarter.containing(settings.run_date()).previous()
     if first_quarter > last_complete:

@@ -22,6 +22,7 @@ import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -415,11 +416,12 @@ class Reference:
             by_day = defaultdict(list)
             for post in posts:
                 by_day[self.landing.local_date(post["published_at"])].append(post["reactions"])
-            daily_rates = []
+            daily_rates, exact_rates = [], []
             for day, reactions in by_day.items():
                 followers = self.landing.followers_on(platform, handle, day)
                 if followers:  # known and above 0
                     daily_rates.append(sum(reactions) / len(reactions) / followers)
+                    exact_rates.append(Fraction(sum(reactions), len(reactions)) / followers)
             followers_start = self.landing.followers_on(platform, handle, period.start - dt.timedelta(days=1))
             end_snapshot = self.landing.follower_snapshot(platform, handle, period.end)
             followers_end = end_snapshot[1] if end_snapshot else None
@@ -432,6 +434,9 @@ class Reference:
                 # Reading: "calendar days in the period", so 181 for a year to date ending with Q2.
                 posts_per_day=n / period.days,
                 post_interaction_rate=statistics.fmean(daily_rates) if daily_rates else None,
+                # Reading: "equal values share a rank" means equal numbers; two means of
+                # daily rates can be equal and round differently as doubles, so ranks use these.
+                exact_post_interaction_rate=sum(exact_rates) / len(exact_rates) if exact_rates else None,
                 followers_start=followers_start, followers_end=followers_end,
                 followers_growth_pct=(100 * (followers_end - followers_start) / followers_start
                                       if followers_start and followers_end is not None else None),
@@ -490,11 +495,12 @@ class Reference:
         for row in self.account_rows(period):
             for metric in PANEL_METRICS:
                 if row[metric] is not None:
-                    values[(row["panel"], metric)].append((row["handle"], row[metric]))
+                    exact = row["exact_post_interaction_rate"] if metric == "post_interaction_rate" else row[metric]
+                    values[(row["panel"], metric)].append((row["handle"], row[metric], exact))
         ranks = {}
         for (panel, metric), members in values.items():
-            for handle, value in members:
-                rank = 1 + sum(1 for _, other in members if other > value)
+            for handle, value, exact in members:
+                rank = 1 + sum(1 for _, _, other in members if other > exact)
                 ranks[(panel, metric, handle)] = (value, rank)
         self._ranks[period] = ranks
         return ranks

@@ -114,3 +114,14 @@ def test_all_with_posts_only_in_the_quarter_under_way_says_so(environment, capsy
         f"[bts] error: every post in {environment / 'landing'} is in 2026-Q4 or later, which is not complete yet "
         "(the last complete quarter is 2026-Q3): nothing to run"
     ) in capsys.readouterr().err
+
+
+def test_all_without_a_loadable_post_names_every_rejected_file(environment, capsys):
+    landing = environment / "landing"
+    _landing_with_posts_published(landing, "2026-02-01T10:00:00")
+    (landing / "posts.csv").write_text((landing / "posts.csv").read_text().replace(",1,0,0,0,,", ",many,0,0,0,,"))
+    assert cli.main(["run", "--all"]) == cli.EXIT_USAGE
+    assert (
+        f"[bts] error: no post in {landing} could be loaded: nothing to run\n"
+        "  rejected posts.csv, line 2, column 'likes': expected a non-negative integer"
+    ) in capsys.readouterr().err

@@ -690,3 +690,50 @@ def test_a_post_whose_kept_observation_is_in_another_quarter_is_published_in_tha
     got = published_marts(tmp_path / "warehouse" / "analytics.duckdb")
     lines = [line for table in TABLES for line in mismatches(table, expected[table], got[table])[0]]
     assert not lines, "\n".join(lines[:SHOWN_MISMATCHES])
+
+
+def write_randomised_findings_landing(root: Path) -> Path:
+    """Three disagreements a randomised comparison with the reference found (fifteenth session).
+
+    - Equal post_interaction_rates computed from different days: a mean of daily
+      rates rounds differently as a double (0.030000000000000002 and 0.03;
+      0.20000000000000004 and 0.2), and "equal values share a rank".
+    - Hashtag digits are decimal digits: `#x²`, `#a½`, `#①`, `#Ⅻ` end before the
+      number sign, `#٣` (Arabic-Indic three) is one.
+    - The same bytes under two paths and a third file tied with them: the path
+      that sorts last is a copy, whose text wins (LANDING.md 4).
+    """
+    root.mkdir(parents=True)
+    (root / "accounts.csv").write_text(
+        "panel,platform,handle,company,display_name,account_type,member_from,member_to\n"
+        "p1,x,aaa,A,A,corporate,,\np1,x,bbb,B,B,corporate,,\np2,x,ccc,C,C,corporate,,\np2,x,ddd,D,D,corporate,,\n"
+        "p3,x,eee,E,E,corporate,,\n")
+    (root / "followers.csv").write_text("platform,handle,date,followers,following\n" + "".join(
+        f"x,{handle},2024-12-31,100,1\n" for handle in ("aaa", "bbb", "ccc", "ddd", "eee")))
+    header = "platform,handle,post_id,published_at,post_type,text,likes,comments,reposts,quotes,impressions,permalink\n"
+    rows = [f"x,aaa,{10 + day},2025-02-{10 + day}T10:00:00+00:00,post,a,{likes},0,0,0,,"
+            for day, likes in enumerate((2, 2, 4, 2, 3, 3, 5))]  # daily rates 0.02 .. 0.05, mean 3/100
+    rows += ["x,bbb,20,2025-02-10T10:00:00+00:00,post,b,3,0,0,0,,"]  # 3/100
+    rows += [f"x,ccc,{30 + day},2025-02-{10 + day}T10:00:00+00:00,post,c,{likes},0,0,0,,"
+             for day, likes in enumerate((10, 20, 30))]  # mean 0.2
+    rows += ["x,ddd,40,2025-02-10T10:00:00+00:00,post,\"#Ⅻ #x² #a½ #① #co2 #٣ #CO²\",20,0,0,0,,"]  # 0.2
+    (root / "posts.csv").write_text(header + "".join(row + "\n" for row in rows))
+    copy = header + "x,eee,50,2025-03-01T10:00:00+00:00,post,copy #copy,7,0,0,0,100,\n"
+    for folder, content in (("a", copy), ("m", copy.replace("copy", "middle")), ("z", copy)):
+        (root / folder).mkdir()
+        (root / folder / "export.csv").write_text(content)
+    return root
+
+
+def test_what_a_randomised_comparison_found_agrees_with_the_reference(tmp_path):
+    landing = write_randomised_findings_landing(tmp_path / "landing")
+    expected = reference_marts(landing, dt.date.fromisoformat(ADVERSARIAL_RUN_DATE))
+    got = bts_run_all(landing, tmp_path / "warehouse", ADVERSARIAL_RUN_DATE, None)
+    lines = [line for table in TABLES for line in mismatches(table, expected[table], got[table])[0]]
+    assert not lines, "\n".join(lines[:SHOWN_MISMATCHES])
+    ranks = {(row["panel"], row["handle"]): row["rank"] for row in got["rank_account_quarter"]
+             if row["metric"] == "post_interaction_rate"}
+    assert ranks == {("p1", "aaa"): 1, ("p1", "bbb"): 1, ("p2", "ccc"): 1, ("p2", "ddd"): 1, ("p3", "eee"): 1}
+    assert sorted(row["hashtag"] for row in got["fct_hashtags_quarter"] if row["panel"] == "p2") == [
+        "#a", "#co", "#co2", "#x", "#٣"]
+    assert [row["text"] for row in got["fct_top_posts_quarter"] if row["panel"] == "p3"] == ["copy #copy"]

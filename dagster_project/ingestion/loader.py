@@ -444,18 +444,21 @@ def _collect_garbage(conn: duckdb.DuckDBPyConnection) -> None:
     for table in RAW_TABLES:
         conn.execute(f"delete from raw.{table} where {orphan_filter}")
     conn.execute(f"delete from raw.landing_files where {orphan_filter}")
-    # Rows name the first path holding their bytes; if that copy went away, name the one that is left.
+    # The same bytes under several paths are loaded once, under the path read first; their rows
+    # are named by the path that sorts last of those holding them now (a copy added later, or
+    # the one left when the last goes away): the path breaks ties between observations of a
+    # post (LANDING.md section 4), and every copy holds the same observations. (The column
+    # keeps its first name, first_path.)
     stale = conn.execute(
         """
-        select files.file_hash, min(paths.path)
+        select files.file_hash, max(paths.path)
         from raw.landing_files as files
         inner join raw.landing_paths as paths on paths.loaded_hash = files.file_hash
         group by files.file_hash, files.first_path
-        having bool_and(paths.path <> files.first_path)
+        having max(paths.path) <> files.first_path
         """
     ).fetchall()
     for file_hash, path in stale:
-        # the path breaks ties between observations of a post (LANDING.md section 4)
         _mark_posts_changed(conn, "file_hash = ?", [file_hash])
         for table in RAW_TABLES:
             conn.execute(f"update raw.{table} set file_path = ? where file_hash = ?", [path, file_hash])

@@ -57,6 +57,7 @@ hashtags_per_post as (
 
     -- group 2 is the tag without the character before its `#`, which only
     -- proves the tag is not glued to a word (`mail#x` is not a hashtag);
+    -- METRICS.md's digits are decimal digits (\p{Nd}): `#co²` is `#co`;
     -- deduplicating within each post's list is cheaper than over all rows
     select
         platform,
@@ -64,7 +65,7 @@ hashtags_per_post as (
         published_date,
         reactions,
         list_distinct(list_transform(
-            regexp_extract_all(text, '(^|[^\p{L}\p{N}_])#([\p{L}\p{N}_]+)', 2),
+            regexp_extract_all(text, '(^|[^\p{L}\p{Nd}_])#([\p{L}\p{Nd}_]+)', 2),
             lambda tag: '#' || lower(tag)
         )) as hashtags
     from counted_posts_in_span

@@ -22,9 +22,12 @@ ranked as (
         handle,
         display_name,
         value,
+        -- Equal values share a rank (METRICS.md). A rate is a mean of daily
+        -- ratios, whose sum rounds differently for equal means (0.2 and
+        -- 0.20000000000000004), so values are ranked on 13 significant digits.
         rank() over (
             partition by period_kind, period, panel, metric
-            order by value desc
+            order by case when value = 0 then 0 else round(value, 12 - cast(floor(log10(abs(value))) as integer)) end desc
         ) as rank
     from account_metrics
     where value is not null
