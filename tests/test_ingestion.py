@@ -480,3 +480,13 @@ def test_stopping_mid_way_inspects_no_further_file(monkeypatch):
     next(inspections).result()
     inspections.close()
     assert len(submitted) <= loader.INSPECTIONS_AHEAD + 1
+
+
+def test_a_quote_inside_an_unquoted_header_name_rejects_the_file_instead_of_loading_it_empty(landing):
+    # Found by tests/test_properties.py: DuckDB opened a quoted field at the stray quote and
+    # swallowed the record after the header, so the file loaded with 0 rows and no error.
+    header = CANONICAL_HEADER.rstrip("\n") + ',"note", "\n'
+    landing.write("stray.csv", header + "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,,,v,v\n")
+    error = only_rejection(landing.sync())
+    assert (error.path, error.line) == ("stray.csv", 1)
+    assert "a quote inside the unquoted column name ' \"' of the header row" in error.message

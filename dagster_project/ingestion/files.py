@@ -308,6 +308,37 @@ def header_row_problem(readable_path: Path, delimiter: str) -> str | None:
             return f"malformed quoting in the header row ({error})"
         if reader.line_num != 1:
             return "a quote opened in the header row is not closed on that line"
+        handle.seek(0)
+        stray = _stray_quote(handle.readline().lstrip("\ufeff").rstrip("\r\n"), delimiter)
+    if stray is not None:
+        # Python's csv module reads it as a character of the name; DuckDB opens a quoted
+        # field there, which swallows the rows after the header without an error.
+        return f"a quote inside the unquoted column name {stray!r} of the header row (quote the whole name, doubling its quotes)"
+    return None
+
+
+def _stray_quote(line: str, delimiter: str) -> str | None:
+    """The first field of a CSV line that holds a quote without being quoted, if any."""
+    position = 0
+    while position <= len(line):
+        if line.startswith('"', position):
+            position += 1
+            while position < len(line):  # a quoted field: up to its closing quote ("" is a quote)
+                if line[position] == '"':
+                    if line.startswith('""', position):
+                        position += 2
+                        continue
+                    break
+                position += 1
+            end = line.find(delimiter, position)
+        else:
+            end = line.find(delimiter, position)
+            field = line[position:] if end < 0 else line[position:end]
+            if '"' in field:
+                return field
+        if end < 0:
+            return None
+        position = end + 1
     return None
 
 
