@@ -633,8 +633,7 @@ def _load_file(
         conn.execute("begin transaction")
         try:
             _replace_rows(conn, entry, fmt, inspection.content_hash, previous_loaded_hash, rows, timezone)
-            after = entry.absolute_path.stat()
-            if after.st_size != entry.size_bytes or after.st_mtime_ns != entry.mtime_ns or after.st_size != inspection.size_bytes:
+            if _changed_since_scan(entry, inspection):
                 raise LandingFileError(entry.relative_path, "the file changed while it was being read; it will be read again at the next run")
             conn.execute("commit")
         except BaseException:
@@ -643,6 +642,12 @@ def _load_file(
     finally:
         drop_typed(conn)
     return fmt, rows
+
+
+def _changed_since_scan(entry: LandingEntry, inspection: FileInspection) -> bool:
+    """Whether the file is no longer the one listed and inspected (its rows may mix two versions)."""
+    after = entry.absolute_path.stat()
+    return after.st_size != entry.size_bytes or after.st_mtime_ns != entry.mtime_ns or after.st_size != inspection.size_bytes
 
 
 def read_typed(
@@ -1072,10 +1077,6 @@ class _Layout:
     delimiter: str
 
 
-class _FallBack(Exception):
-    """Something in a group of small files needs each file on its own (whatever it is, the file-by-file path tells)."""
-
-
 def _layout_of(entry: LandingEntry, inspection: FileInspection, scratch_dir: Path) -> tuple[_Layout, Path] | None:
     """The file's layout and the path DuckDB reads; None if anything about it needs the file-by-file path."""
     try:
@@ -1164,7 +1165,7 @@ def _load_small_files(
     transaction. This path only ever loads a group in which nothing at all is
     wrong: a bad value, a date out of range, a repeated header, a post under
     two handles (in the group or against what is loaded), a file that changed
-    meanwhile, or any DuckDB error writes nothing; the caller then takes the
+    meanwhile (rolled back), or any DuckDB error writes nothing; the caller then takes the
     file named, or every file, on its own, which finds and reports exactly
     what it always did. So what loads, with which line numbers, is what the
     file-by-file path gives (tests/test_small_files.py compares the two).
@@ -1173,8 +1174,8 @@ def _load_small_files(
     try:
         cursor.execute("set variable bts_timezone = ?", [timezone])
         typed = _TypedFile(cursor, group[0].entry, layout.fmt, list(layout.names), layout.delimiter, file_column=True)
-        typed.create([member.readable for member in group])
         readables = [str(member.readable) for member in group]
+        typed.create([member.readable for member in group])
         first_wrong = cursor.execute(f"select __file from typed where {typed.wrong(run_date)} order by rowid limit 1").fetchone()
         if first_wrong:
             return readables.index(first_wrong[0])
@@ -1213,18 +1214,15 @@ def _load_small_files(
         cursor.execute("begin transaction")
         try:
             _write_small_files(cursor, group, layout.fmt, rows, timezone)
-            for member in group:
-                after = member.entry.absolute_path.stat()
-                if (after.st_size, after.st_mtime_ns) != (member.entry.size_bytes, member.entry.mtime_ns) or after.st_size != member.inspection.size_bytes:
-                    raise _FallBack(member.entry.relative_path)
-            cursor.execute("commit")
+            changed = any(_changed_since_scan(member.entry, member.inspection) for member in group)
+            cursor.execute("rollback" if changed else "commit")
         except BaseException:
             cursor.execute("rollback")
             raise
-        return rows
+        return None if changed else rows
     except (duckdb.InterruptException, duckdb.FatalException):
         raise
-    except (_FallBack, duckdb.Error, OSError):
+    except (duckdb.Error, OSError):
         return None
     finally:
         try:
