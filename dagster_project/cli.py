@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     which = run.add_mutually_exclusive_group(required=True)
     which.add_argument("--quarter", action="append", metavar="YYYY-Qn", help="a quarter to run (repeatable)")
     which.add_argument("--from", dest="first", metavar="YYYY-Qn", help="first quarter of a range (with --to)")
-    which.add_argument("--all", action="store_true", help="every quarter that has posts in the landing directory")
+    which.add_argument("--all", action="store_true", help="every complete quarter from the first to the last post in the landing directory; the marts keep no other period")
     run.add_argument("--to", dest="last", metavar="YYYY-Qn", help="last quarter of a range (with --from)")
 
     generate = commands.add_parser(
@@ -268,7 +268,8 @@ def _dagster_instance():
         return dg.DagsterInstance.get()
 
 
-def run_quarters(quarters: list[Quarter]) -> int:
+def run_quarters(quarters: list[Quarter], every_quarter: bool = False) -> int:
+    """Run the quarters; `every_quarter` (`--all`): they are all that has data, and the marts keep no other period."""
     _check_partition_bounds(quarters)
     os.environ.update(settings.dbt_environment())
     from .quality import suites
@@ -276,7 +277,7 @@ def run_quarters(quarters: list[Quarter]) -> int:
     # Great Expectations imports beside Dagster and dbt, not after them (suites.start_validator_process).
     suites.start_validator_process()
     try:
-        return _run_quarters(quarters)
+        return _run_quarters(quarters, every_quarter)
     finally:
         suites.stop_validator_process()
 
@@ -285,7 +286,7 @@ def _span_label(span: list[Quarter]) -> str:
     return span[0].label if len(span) == 1 else f"{span[0]} to {span[-1]}"
 
 
-def _run_quarters(quarters: list[Quarter]) -> int:
+def _run_quarters(quarters: list[Quarter], every_quarter: bool = False) -> int:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from .definitions import defs
@@ -313,6 +314,7 @@ def _run_quarters(quarters: list[Quarter]) -> int:
                     ASSET_PARTITION_RANGE_START_TAG: span[0].partition_key,
                     ASSET_PARTITION_RANGE_END_TAG: span[-1].partition_key,
                     RUN_WAREHOUSE_TAG: str(settings.warehouse_dir()),
+                    **({settings.EVERY_QUARTER_TAG: "true"} if every_quarter and len(spans) == 1 else {}),
                 },
                 run_config={"loggers": {"progress": {}}},
                 raise_on_error=False,
@@ -356,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             return _generate(args)
         check_environment()
         quarters = resolve_quarters(args)
-        return run_quarters(quarters)
+        return run_quarters(quarters, every_quarter=args.all)
     except ValueError as error:
         _say(f"error: {error}")
         return EXIT_USAGE

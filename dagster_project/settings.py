@@ -82,6 +82,11 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("BTS_DUCKDB_MEMORY_LIMIT") or "1300MB"
 
 
+# Tags a `bts run --all`: its quarters are every quarter the landing directory has data for, so the
+# marts' other periods (whose data has left) are removed rather than kept (macros/delete_run_periods.sql).
+EVERY_QUARTER_TAG = "bts/every_quarter"
+
+
 def dbt_environment() -> dict[str, str]:
     """Variables dbt's profiles.yml and models read, so dbt sees the same paths as Python."""
     return {

@@ -20,13 +20,19 @@ pytestmark = pytest.mark.slow  # several `dbt build`s, like test_marts
 RUN_DATE = "2024-05-10"
 
 
-def dbt_build_from_table(workdir: Path, database: Path, quarter_from: str, quarter_to: str, run_date: str) -> subprocess.CompletedProcess:
-    """`dbt build` without --vars, the quarters written to dbt_run.parameters first, as the Dagster asset does."""
+def dbt_build_from_table(
+    workdir: Path, database: Path, quarter_from: str, quarter_to: str, run_date: str, every_quarter: str | None = None
+) -> subprocess.CompletedProcess:
+    """`dbt build` without --vars, the quarters written to dbt_run.parameters first, as the Dagster asset does.
+
+    Without `every_quarter` the table has no such column, as an older version wrote it.
+    """
+    extra = "" if every_quarter is None else ", ? as bts_every_quarter"
     with duckdb.connect(str(database)) as con:
         con.execute("create schema if not exists dbt_run")
         con.execute(
-            "create or replace table dbt_run.parameters as select ? as bts_quarter_from, ? as bts_quarter_to, ? as bts_run_date",
-            [quarter_from, quarter_to, run_date],
+            f"create or replace table dbt_run.parameters as select ? as bts_quarter_from, ? as bts_quarter_to, ? as bts_run_date{extra}",
+            [quarter_from, quarter_to, run_date] + ([] if every_quarter is None else [every_quarter]),
         )
     return run_dbt(workdir, database)
 
@@ -118,3 +124,30 @@ def test_without_vars_or_table_the_build_fails_naming_the_var(tmp_path):
     completed = run_dbt(tmp_path, database)
     assert completed.returncode != 0
     assert "bts_quarter_from is not set" in completed.stdout
+
+
+def test_a_run_of_every_quarter_keeps_no_other_period(builds, tmp_path):
+    """`bts run --all` (bts_every_quarter 'true'): the run's quarters are all that has data, so the marts
+    drop the others, whose posts have left (tests/test_reference_sequences.py runs it through `bts`).
+    A table without the column (written before it existed) is a run of some quarters, as the builds above show."""
+    database = tmp_path / "every.duckdb"
+    shutil.copy(builds["incremental"], database)
+    completed = dbt_build_from_table(tmp_path, database, "2023-Q4", "2024-Q1", RUN_DATE, every_quarter="true")
+    assert completed.returncode == 0, completed.stdout[-8000:]
+    with duckdb.connect(str(database), read_only=True) as con:
+        for table in MART_TABLES:
+            column = "year" if table.endswith("_year") else "quarter"
+            periods = {row[0] for row in con.execute(f"select distinct {column} from marts.{table}").fetchall()}
+            assert periods <= ({2023, 2024} if column == "year" else {"2023-Q4", "2024-Q1"}), table
+        assert {row[0] for row in con.execute("select distinct quarter from marts.fct_account_quarter").fetchall()} == {"2023-Q4", "2024-Q1"}
+        # the figures of the quarters kept are those of a run of some quarters
+        kept = con.execute("select * from marts.fct_account_quarter where quarter = '2023-Q4' order by all").fetchall()
+    assert kept == marts_of(builds["incremental"], "2023-Q4", 2023)["fct_account_quarter"]
+
+
+def test_a_malformed_every_quarter_parameter_fails_the_build(builds, tmp_path):
+    database = tmp_path / "malformed.duckdb"
+    shutil.copy(builds["incremental"], database)
+    completed = dbt_build_from_table(tmp_path, database, "2023-Q4", "2023-Q4", RUN_DATE, every_quarter="yes")
+    assert completed.returncode != 0
+    assert "bts_every_quarter must be true or false" in completed.stdout

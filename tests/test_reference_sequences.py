@@ -331,12 +331,32 @@ def change_landing_second(landing_dir: Path) -> None:
                  b",Top du T4 (older export),600,")
 
 
+def change_landing_third(landing_dir: Path, run_date: dt.date) -> str:
+    """Every post file holding a post of the first quarter with posts, deleted; that quarter's label.
+
+    The first quarter `bts run --all` runs is then a later one: the first quarter, and the year if no
+    quarter of it is left, no longer have data.
+    """
+    landing = read_landing(landing_dir)
+    first = quarters_with_posts(landing, run_date)[0]
+    holding = {post["path"] for post in landing.observations
+               if quarter_label(landing.local_date(post["published_at"])) == first}
+    for path in holding:
+        (landing_dir / path).unlink()
+    return first
+
+
+def quarter_label(day: dt.date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
 @pytest.fixture(scope="module")
 def changes(adversarial, sequence) -> dict:
     """After the sequence (every quarter published from the unchanged landing):
 
     first, the changes of change_landing_first, then `bts run --quarter 2024-Q2` (the quarter whose posts
-    changed); second, the changes of change_landing_second, then `bts run --all`.
+    changed); second, the changes of change_landing_second, then `bts run --all`; third, the files of the
+    first quarter with posts deleted (change_landing_third), then `bts run --all` again.
     """
     landing, warehouse, instance = adversarial["landing"], adversarial["warehouse"], adversarial["instance"]
     run_date = dt.date.fromisoformat(ADVERSARIAL_RUN_DATE)
@@ -346,7 +366,10 @@ def changes(adversarial, sequence) -> dict:
     change_landing_second(landing)
     second = dict(reference=reference_marts(landing, run_date),
                   got=bts_run(landing, warehouse, ADVERSARIAL_RUN_DATE, ["--all"], instance))
-    return dict(before=adversarial["reference"], first=first, second=second)
+    emptied = change_landing_third(landing, run_date)
+    third = dict(reference=reference_marts(landing, run_date), emptied=emptied,
+                 got=bts_run(landing, warehouse, ADVERSARIAL_RUN_DATE, ["--all"], instance))
+    return dict(before=adversarial["reference"], first=first, second=second, third=third)
 
 
 def test_the_landing_changes_reach_the_marts(changes):
@@ -415,6 +438,21 @@ def test_bts_run_all_after_more_changes_publishes_the_landing_as_it_now_is(chang
     second = changes["second"]
     assert published_periods(second["got"]) == published_periods(second["reference"])
     assert_same(second["reference"], second["got"], "bts run --all after a file was deleted and two edited")
+
+
+def test_bts_run_all_drops_the_periods_whose_posts_have_all_left(changes):
+    """`--all` runs every quarter that has data: one whose files were all deleted is no longer published.
+
+    Without this, the quarter (and its year, when no quarter of it is left) kept the figures of posts that
+    had left the warehouse, and `--all` could never refresh it, since it is no longer among the quarters
+    with data. A one-quarter run still touches no other period (tests/test_marts.py).
+    """
+    second, third = changes["second"], changes["third"]
+    emptied = third["emptied"]
+    assert emptied in published_periods(second["got"])["fct_account_quarter"]
+    assert emptied not in published_periods(third["reference"])["fct_account_quarter"]
+    assert published_periods(third["got"]) == published_periods(third["reference"])
+    assert_same(third["reference"], third["got"], f"bts run --all after the files of {emptied} were deleted")
 
 
 # --- 3. the scale generator's data, and the real tweet-activity exports -----------------------------------

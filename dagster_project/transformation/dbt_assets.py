@@ -52,6 +52,8 @@ def dbt_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
         "bts_quarter_from": quarters[0].label,
         "bts_quarter_to": quarters[-1].label,
         "bts_run_date": settings.run_date().isoformat(),
+        # `bts run --all`: the run's quarters are every quarter with data; the marts drop the others
+        "bts_every_quarter": "true" if context.run.tags.get(settings.EVERY_QUARTER_TAG) == "true" else "false",
     }
 
 
@@ -68,8 +70,13 @@ def write_run_parameters(parameters: Mapping[str, str]) -> None:
         conn.execute("create schema if not exists dbt_run")
         conn.execute(
             "create or replace table dbt_run.parameters as select cast(? as varchar) as bts_quarter_from, "
-            "cast(? as varchar) as bts_quarter_to, cast(? as varchar) as bts_run_date",
-            [parameters["bts_quarter_from"], parameters["bts_quarter_to"], parameters["bts_run_date"]],
+            "cast(? as varchar) as bts_quarter_to, cast(? as varchar) as bts_run_date, cast(? as varchar) as bts_every_quarter",
+            [
+                parameters["bts_quarter_from"],
+                parameters["bts_quarter_to"],
+                parameters["bts_run_date"],
+                parameters.get("bts_every_quarter", "false"),
+            ],
         )
 
 

@@ -1,5 +1,6 @@
 {#- The run's periods: `bts_quarter_from` / `bts_quarter_to` are quarter
-    labels, `bts_run_date` the run's own date (docs/architecture.md).
+    labels, `bts_run_date` the run's own date (docs/architecture.md),
+    `bts_every_quarter` 'true' when the run is `bts run --all`.
 
     Dagster does not pass them as `--vars`: dbt parses the whole project again
     whenever its command-line vars change, which cost about 10 s per run. It
@@ -36,8 +37,10 @@
         {{ return(placeholder) }}
     {%- endif -%}
     {%- set relation = bts_run_parameters_relation() -%}
+    {#- the column, not only the table: a table written by an older version lacks the newer parameters -#}
     {%- set exists = run_query(
-        "select count(*) from information_schema.tables where table_schema = 'dbt_run' and table_name = 'parameters'"
+        "select count(*) from information_schema.columns where table_schema = 'dbt_run' and table_name = 'parameters' "
+        ~ "and column_name = '" ~ name ~ "'"
     ).columns[0].values()[0] -%}
     {%- if exists == 0 -%}
         {{ return('') }}
@@ -109,4 +112,15 @@
     {%- else -%}
         {{ exceptions.raise_compiler_error("dbt var bts_run_date must be YYYY-MM-DD or empty, not '" ~ value ~ "'") }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Whether the run's quarters are every quarter that has data (`bts run --all`):
+    the marts then keep no other period (macros/delete_run_periods.sql). -#}
+{% macro bts_run_every_quarter() -%}
+    {%- set value = bts_run_parameter('bts_every_quarter', 'false') | lower -%}
+    {%- if value not in ('', 'none', 'true', 'false') -%}
+        {{ exceptions.raise_compiler_error("dbt var bts_every_quarter must be true or false, not '" ~ value ~ "'") }}
+    {%- endif -%}
+    {{ return(value == 'true') }}
 {%- endmacro %}
