@@ -129,4 +129,25 @@ def test_results_table_states_how_cost_grows():
     assert "the floor 0 s + 2.7 s per million posts" in table
 
 
+def test_how_cost_grows_is_never_drawn_through_runs_of_two_kinds_of_machine():
+    def result(posts: int, pipeline_s: float, cpu_model: str, kernel: str) -> dict:
+        return {
+            "date": "2026-01-01", "posts": posts, "pipeline_s": pipeline_s, "floor_s": pipeline_s / 4,
+            "pandas_s": pipeline_s, "incremental_s": 1.0, "peak_rss_mb": 900.0, "tables_agree": True,
+            "machine": {"description": f"{cpu_model}, 2 cores, 24 GB RAM, Linux {kernel}", "cpu_model": cpu_model, "cores": 2},
+            "ratios": {"pipeline_over_floor": 4.0, "pandas_over_pipeline": 1.0, "incremental_over_pipeline": 0.05},
+        }
+
+    # the newest run at each size: one million on an AMD host, three and ten million on a slower Xeon
+    results = [result(1_000_000, 24.0, "AMD EPYC", "6.18-v669"), result(3_000_000, 60.0, "Xeon", "6.18-v657"),
+               result(10_000_000, 140.0, "Xeon", "6.18-v650")]
+    table = bench.results_table(results)
+    # through 3 and 10 million posts (the two Xeon runs, whose kernels differ), not 1 and 10 million across machines
+    assert "through the runs at 3,000,000 and 10,000,000 posts on one machine (Xeon, 2 cores)" in table
+    assert "the pipeline 26 s + 11.4 s per million posts" in table
+    table = bench.results_table(results[::2])
+    assert "per million" not in table
+    assert "no run at another size on the machine of the 10,000,000-post run (Xeon, 2 cores) yet" in table
+
+
 COLUMNS_INDEX = {name: index for index, name in enumerate(compare.COLUMNS)}
