@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from dagster_project.ingestion.loader import sync_landing
+from shared_corpora import CORPUS, needs_corpus
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ropensci-tweets"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpora are not beside this clone ({CORPUS})")
+pytestmark = needs_corpus
 
 
 def test_every_ropensci_tweet_is_loaded_with_its_type(tmp_path):

@@ -25,16 +25,16 @@ import pytest
 from dagster_project.quality import checks
 from dagster_project.quality.queries import RunPeriods
 from dagster_project.quarters import Quarter, quarter_range
+from shared_corpora import CORPUS, needs_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 BTS = Path(sys.executable).parent / "bts"
-CORPUS = REPO.parent / "shared" / "corpora" / "ropensci-tweets"
 RUN_DATE = "2026-11-26"
 RUN_QUARTERS = tuple(quarter_range(Quarter.parse("2021-Q1"), Quarter.parse("2021-Q4")))
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpora are not beside this clone ({CORPUS})"),
+    needs_corpus,
 ]
 
 ACCOUNTS = (
