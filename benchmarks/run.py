@@ -558,37 +558,39 @@ def results_table(results: list[dict]) -> str:
             f"{_agreement(result)} |"
         )
     succeeded = [result for result in results if not any(result.get("pipeline_exit_statuses") or [])]
-    # Seconds measured on two kinds of machine do not make a line: the same code took 73 s on an AMD EPYC
-    # and 139 s on a 2.1 GHz Xeon the same day (floor 20.7 and 24.5 s). The line goes through runs made on
-    # the machine of the largest one.
-    same_machine = [result for result in succeeded if succeeded and machine_kind(result) == machine_kind(succeeded[-1])]
-    if succeeded and len(same_machine) < 2:
-        lines.append("")
-        lines.append(
-            f"How cost grows with data: no run at another size on the machine of the {succeeded[-1]['posts']:,}-post run "
-            f"({machine_kind(succeeded[-1])}) yet; `make bench N=1000000` on it measures one."
-        )
-    if len(same_machine) >= 2:
-        small, large = same_machine[0], same_machine[-1]
-
-        def fit(key: str) -> tuple[float, float]:
-            """Fixed seconds and seconds per million posts, through the two sizes."""
-            per_million = (large[key] - small[key]) / (large["posts"] - small["posts"]) * 1e6
-            return small[key] - per_million * small["posts"] / 1e6, per_million
-
-        parts = []
-        for key, label in (("pipeline_s", "the pipeline"), ("floor_s", "the floor"), ("pandas_s", "pandas")):
-            if small.get(key) and large.get(key):
-                fixed, per_million = fit(key)
-                parts.append(f"{label} {round(fixed)} s + {per_million:.1f} s per million posts")
-        lines.append("")
-        lines.append(
-            f"How cost grows with data, through the runs at {small['posts']:,} and {large['posts']:,} posts on one "
-            f"machine ({machine_kind(large)}): "
-            f"{'; '.join(parts)}. The pipeline's fixed part is dbt, checks, reports and start-up; its peak memory "
-            f"grows with the data too, from {small['peak_rss_mb']:,.0f} MB to {large['peak_rss_mb']:,.0f} MB."
-        )
+    if succeeded:
+        lines += ["", growth_line(succeeded)]
     return "\n".join(lines)
+
+
+def growth_line(results: list[dict]) -> str:
+    """How cost grows, through the smallest and the largest run made on the machine of the largest run.
+
+    Seconds of two kinds of machine make no line: the same code took 73 s on an AMD EPYC and 139 s on a
+    2.1 GHz Xeon the same day (floor 20.7 and 24.5 s)."""
+    large = results[-1]
+    same_machine = [result for result in results if machine_kind(result) == machine_kind(large)]
+    if len(same_machine) < 2:
+        return (f"How cost grows with data: no run at another size on the machine of the {large['posts']:,}-post run "
+                f"({machine_kind(large)}) yet; `make bench N=1000000` on it measures one.")
+    small = same_machine[0]
+
+    def fit(key: str) -> tuple[float, float]:
+        """Fixed seconds and seconds per million posts, through the two sizes."""
+        per_million = (large[key] - small[key]) / (large["posts"] - small["posts"]) * 1e6
+        return small[key] - per_million * small["posts"] / 1e6, per_million
+
+    parts = []
+    for key, label in (("pipeline_s", "the pipeline"), ("floor_s", "the floor"), ("pandas_s", "pandas")):
+        if small.get(key) and large.get(key):
+            fixed, per_million = fit(key)
+            parts.append(f"{label} {round(fixed)} s + {per_million:.1f} s per million posts")
+    return (
+        f"How cost grows with data, through the runs at {small['posts']:,} and {large['posts']:,} posts on one "
+        f"machine ({machine_kind(large)}): "
+        f"{'; '.join(parts)}. The pipeline's fixed part is dbt, checks, reports and start-up; its peak memory "
+        f"grows with the data too, from {small['peak_rss_mb']:,.0f} MB to {large['peak_rss_mb']:,.0f} MB."
+    )
 
 
 def update_readme(results_dir: Path, readme: Path) -> None:
