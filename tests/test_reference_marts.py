@@ -737,3 +737,59 @@ def test_what_a_randomised_comparison_found_agrees_with_the_reference(tmp_path):
     assert sorted(row["hashtag"] for row in got["fct_hashtags_quarter"] if row["panel"] == "p2") == [
         "#a", "#co", "#co2", "#x", "#٣"]
     assert [row["text"] for row in got["fct_top_posts_quarter"] if row["panel"] == "p3"] == ["copy #copy"]
+
+
+def write_near_ties_landing(root: Path) -> Path:
+    """Values that differ by less than 13 significant digits (nineteenth session, from an audit).
+
+    Ranks compared values rounded to 13 significant digits, so that equal rates whose
+    doubles differ in the last bit share a rank; that rounding also tied values that
+    really differ:
+
+    - p1, followers_growth_pct: 100 × 9999999 / 20000001 = 49.999992500000374... and
+      100 × 10000000 / 20000003 = 49.99999250000113...: two doubles equal on 13 digits.
+    - p2, followers_growth_pct: 100 × 500000001 / 1000000000 and 100 × 500000002 /
+      1000000002 differ by 2e-16, below a double's precision. Reading (the reference's
+      too): a value that is one division of whole numbers is its correctly rounded
+      double, the same in every implementation, so these two share rank 1.
+    - p3, post_interaction_rate: one reaction a day over two days, at N − 1 and N + 1
+      followers (mean N / (N² − 1)) against N followers both days (1 / N), N = 10⁸:
+      the first is higher by 1e-16 of the value. A mean's double depends on the order
+      of its sum, so rates are compared exactly (as the reference does).
+    """
+    root.mkdir(parents=True)
+    handles = {"p1": ("g1", "g2"), "p2": ("h1", "h2"), "p3": ("r1", "r2")}
+    (root / "accounts.csv").write_text(
+        "panel,platform,handle,company,display_name,account_type,member_from,member_to\n" + "".join(
+            f"{panel},x,{handle},{handle},{handle},corporate,,\n"
+            for panel, pair in handles.items() for handle in pair))
+    n = 10**8
+    snapshots = [("g1", "2024-12-31", 20000001), ("g1", "2025-03-31", 30000000),
+                 ("g2", "2024-12-31", 20000003), ("g2", "2025-03-31", 30000003),
+                 ("h1", "2024-12-31", 1000000000), ("h1", "2025-03-31", 1500000001),
+                 ("h2", "2024-12-31", 1000000002), ("h2", "2025-03-31", 1500000004),
+                 ("r1", "2025-02-10", n - 1), ("r1", "2025-02-11", n + 1),
+                 ("r2", "2025-02-10", n), ("r2", "2025-02-11", n)]
+    (root / "followers.csv").write_text("platform,handle,date,followers,following\n" + "".join(
+        f"x,{handle},{date},{followers},1\n" for handle, date, followers in snapshots))
+    (root / "posts.csv").write_text(
+        "platform,handle,post_id,published_at,post_type,text,likes,comments,reposts,quotes,impressions,permalink\n"
+        + "".join(f"x,{handle},{handle}{day},2025-02-{day}T10:00:00+00:00,post,t,1,0,0,0,,\n"
+                  for handle in ("r1", "r2") for day in (10, 11)))
+    return root
+
+
+def test_values_closer_than_13_digits_rank_apart_and_agree_with_the_reference(tmp_path):
+    landing = write_near_ties_landing(tmp_path / "landing")
+    expected = reference_marts(landing, dt.date.fromisoformat(ADVERSARIAL_RUN_DATE))
+    got = bts_run_all(landing, tmp_path / "warehouse", ADVERSARIAL_RUN_DATE, None)
+    lines = [line for table in TABLES for line in mismatches(table, expected[table], got[table])[0]]
+    assert not lines, "\n".join(lines[:SHOWN_MISMATCHES])
+    ranks = {(row["handle"], row["metric"]): row["rank"] for row in got["rank_account_quarter"]
+             if row["quarter"] == "2025-Q1" and row["metric"] in ("followers_growth_pct", "post_interaction_rate")}
+    assert ranks == {("g2", "followers_growth_pct"): 1, ("g1", "followers_growth_pct"): 2,
+                     ("h1", "followers_growth_pct"): 1, ("h2", "followers_growth_pct"): 1,
+                     ("r1", "post_interaction_rate"): 1, ("r2", "post_interaction_rate"): 2}
+    values = {row["handle"]: row["value"] for row in got["rank_account_quarter"]
+              if row["quarter"] == "2025-Q1" and row["metric"] == "followers_growth_pct"}
+    assert values["h1"] == values["h2"] == 50.0000001

@@ -10,8 +10,15 @@ account_metrics as (
 
 ),
 
-ranked as (
+near_ties as (
 
+    select * from {{ ref('int_interaction_rate_near_ties_resolved') }}
+
+),
+
+ranked_by_double as (
+
+    -- 1 + how many members of the panel have a higher double
     select
         period_kind,
         period,
@@ -22,15 +29,50 @@ ranked as (
         handle,
         display_name,
         value,
-        -- Equal values share a rank (METRICS.md). A rate is a mean of daily
-        -- ratios, whose sum rounds differently for equal means (0.2 and
-        -- 0.20000000000000004), so values are ranked on 13 significant digits.
-        rank() over (
-            partition by period_kind, period, panel, metric
-            order by case when value = 0 then 0 else round(value, 12 - cast(floor(log10(abs(value))) as integer)) end desc
-        ) as rank
+        rank() over (partition by period_kind, period, panel, metric order by value desc) as rank_by_double
     from account_metrics
     where value is not null
+
+),
+
+near_tie_corrections as (
+
+    -- Equal values share a rank (METRICS.md), compared exactly. A double
+    -- orders every metric exactly but post_interaction_rate, whose pairs too
+    -- close to tell are compared as fractions (int_interaction_rate_near_ties):
+    -- for those, the exact comparison replaces the doubles'.
+    select
+        period_kind,
+        period,
+        panel,
+        'post_interaction_rate' as metric,
+        handle,
+        sum(cast(other_is_greater as integer) - cast(other_value_is_greater as integer)) as correction
+    from near_ties
+    group by period_kind, period, panel, handle
+
+),
+
+ranked as (
+
+    select
+        ranked_by_double.period_kind,
+        ranked_by_double.period,
+        ranked_by_double.previous_period,
+        ranked_by_double.is_run_period,
+        ranked_by_double.panel,
+        ranked_by_double.metric,
+        ranked_by_double.handle,
+        ranked_by_double.display_name,
+        ranked_by_double.value,
+        cast(ranked_by_double.rank_by_double + coalesce(near_tie_corrections.correction, 0) as bigint) as rank
+    from ranked_by_double
+    left join near_tie_corrections
+        on ranked_by_double.period_kind = near_tie_corrections.period_kind
+        and ranked_by_double.period = near_tie_corrections.period
+        and ranked_by_double.panel = near_tie_corrections.panel
+        and ranked_by_double.metric = near_tie_corrections.metric
+        and ranked_by_double.handle = near_tie_corrections.handle
 
 ),
 

@@ -36,6 +36,7 @@ member_posting_days as (
         account_days.reposts,
         account_days.quotes,
         account_days.reactions,
+        account_days.followers,
         account_days.day_interaction_rate
     from members
     inner join account_days
@@ -61,7 +62,13 @@ post_totals as (
         -- avg skips the days whose follower count is unknown or 0
         -- summed in day order: a parallel sum of doubles could differ in its
         -- last bit from one run to the next, and reruns must be identical
-        avg(day_interaction_rate order by published_date) as post_interaction_rate
+        avg(day_interaction_rate order by published_date) as post_interaction_rate,
+        count(day_interaction_rate) as post_interaction_rate_days,
+        -- the same mean as exact fractions, reactions / (posts × followers)
+        -- for each day: rankings tell near-equal rates apart with them
+        -- (int_interaction_rate_near_ties_resolved)
+        list({'numerator': reactions, 'denominator': posts * followers} order by published_date)
+            filter (where day_interaction_rate is not null) as post_interaction_rate_terms
     from member_posting_days
     group by period_kind, period, panel, handle
 
@@ -133,6 +140,8 @@ joined as (
         coalesce(post_totals.quotes, 0) as quotes,
         coalesce(post_totals.reactions, 0) as reactions,
         post_totals.post_interaction_rate,
+        coalesce(post_totals.post_interaction_rate_days, 0) as post_interaction_rate_days,
+        post_totals.post_interaction_rate_terms,
         followers_at_start.followers_start,
         followers_at_end.followers_end,
         followers_at_end.following_end
@@ -183,6 +192,8 @@ metrics as (
         case when posts > 0 then cast(reactions as double) / posts end as reactions_per_post,
         cast(posts as double) / days as posts_per_day,
         post_interaction_rate,
+        post_interaction_rate_days,
+        post_interaction_rate_terms,
         followers_start,
         followers_end,
         case
