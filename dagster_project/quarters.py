@@ -26,6 +26,11 @@ class Quarter:
             raise ValueError(f"not a quarter: {label!r} (expected YYYY-Qn, e.g. 2023-Q4)")
         return cls(int(match.group(1)), int(match.group(2)))
 
+    @staticmethod
+    def is_label(text: str) -> bool:
+        """Whether text is a quarter's label exactly as written (`2023-Q4`; not ` 2023-Q4`)."""
+        return _LABEL.fullmatch(text) is not None
+
     @classmethod
     def containing(cls, day: dt.date) -> "Quarter":
         return cls(day.year, (day.month - 1) // 3 + 1)

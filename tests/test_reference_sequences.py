@@ -350,6 +350,10 @@ def quarter_label(day: dt.date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
+def report_folders(warehouse: Path) -> list[str]:
+    return sorted(path.name for path in (warehouse / "reports").iterdir())
+
+
 @pytest.fixture(scope="module")
 def changes(adversarial, sequence) -> dict:
     """After the sequence (every quarter published from the unchanged landing):
@@ -365,10 +369,12 @@ def changes(adversarial, sequence) -> dict:
                  got=bts_run(landing, warehouse, ADVERSARIAL_RUN_DATE, ["--quarter", "2024-Q2"], instance))
     change_landing_second(landing)
     second = dict(reference=reference_marts(landing, run_date),
-                  got=bts_run(landing, warehouse, ADVERSARIAL_RUN_DATE, ["--all"], instance))
+                  got=bts_run(landing, warehouse, ADVERSARIAL_RUN_DATE, ["--all"], instance),
+                  reports=report_folders(warehouse))
     emptied = change_landing_third(landing, run_date)
     third = dict(reference=reference_marts(landing, run_date), emptied=emptied,
-                 got=bts_run(landing, warehouse, ADVERSARIAL_RUN_DATE, ["--all"], instance))
+                 got=bts_run(landing, warehouse, ADVERSARIAL_RUN_DATE, ["--all"], instance),
+                 reports=report_folders(warehouse))
     return dict(before=adversarial["reference"], first=first, second=second, third=third)
 
 
@@ -453,6 +459,9 @@ def test_bts_run_all_drops_the_periods_whose_posts_have_all_left(changes):
     assert emptied not in published_periods(third["reference"])["fct_account_quarter"]
     assert published_periods(third["got"]) == published_periods(third["reference"])
     assert_same(third["reference"], third["got"], f"bts run --all after the files of {emptied} were deleted")
+    # and its report goes with it: it would show figures of posts that have left
+    assert emptied in second["reports"]
+    assert third["reports"] == sorted(published_periods(third["got"])["fct_account_quarter"])
 
 
 # --- 3. the scale generator's data, and the real tweet-activity exports -----------------------------------

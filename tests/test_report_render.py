@@ -286,3 +286,26 @@ def test_the_pdfs_creation_date_is_the_runs_instant_in_the_reports_timezone(anal
     # RUN_INFO's 2024-01-05 10:00 carries no zone: it is read in the report's (Europe/Paris)
     result = render_quarter_report(analytics_db, "2023-Q4", tmp_path, run_info=RUN_INFO)
     assert b"/CreationDate (D:20240105100000+01'00')" in result.pdf_path.read_bytes()
+
+
+def test_reports_of_other_quarters_are_removed_but_nothing_else(tmp_path):
+    """`bts run --all` removes the reports of quarters the marts no longer hold (reports/assets.py)."""
+    reports = tmp_path / "reports"
+    for label in ("2023-Q3", "2023-Q4", "2024-Q1", "2024-Q2"):
+        (reports / label).mkdir(parents=True)
+        (reports / label / render.HTML_NAME).write_text("<html></html>")
+        (reports / label / render.PDF_NAME).write_bytes(b"%PDF")
+    (reports / "2023-Q3" / "notes.txt").write_text("the reader's own notes")
+    (reports / "archive").mkdir()
+    (reports / "archive" / render.HTML_NAME).write_text("kept: not a quarter's folder")
+    (reports / "2022-Q4").write_text("a file, not a folder")
+
+    removed = render.remove_reports_of_other_quarters(reports, ["2023-Q4", "2024-Q1"])
+
+    assert removed == ["2023-Q3", "2024-Q2"]
+    assert sorted(path.name for path in reports.iterdir()) == ["2022-Q4", "2023-Q3", "2023-Q4", "2024-Q1", "archive"]
+    assert [path.name for path in (reports / "2023-Q3").iterdir()] == ["notes.txt"]
+    for label in ("2023-Q4", "2024-Q1"):
+        assert sorted(path.name for path in (reports / label).iterdir()) == [render.HTML_NAME, render.PDF_NAME]
+    assert (reports / "archive" / render.HTML_NAME).exists()
+    assert render.remove_reports_of_other_quarters(tmp_path / "none yet", ["2023-Q4"]) == []

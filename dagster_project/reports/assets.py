@@ -7,7 +7,7 @@ import dagster as dg
 from .. import settings
 from ..partitions import quarterly_partitions, quarters_of_context
 from ..warehouse import POOL, working_connection
-from .render import RunInfo, render_quarter_reports
+from .render import RunInfo, remove_reports_of_other_quarters, render_quarter_reports
 
 
 def _checks_of_this_run(context: dg.AssetExecutionContext) -> list[tuple[str, bool]]:
@@ -42,6 +42,12 @@ def quarterly_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     language = settings.language()
     quarters = [quarter.label for quarter in quarters_of_context(context)]
     written = render_quarter_reports(settings.analytics_db_path(), quarters, settings.reports_dir(), language, run_info)
+    removed = []
+    if context.run.tags.get(settings.EVERY_QUARTER_TAG) == "true":
+        # `bts run --all`: the marts now hold these quarters only (the dbt models' pre-hook dropped the others)
+        removed = remove_reports_of_other_quarters(settings.reports_dir(), quarters)
+        for label in removed:
+            context.log.info(f"report {label} removed: {label} is not among the quarters with data, and the marts no longer hold it")
     headlines = []
     for label, result in written:
         headlines.append(f"### {label}\n\n{result.headline_markdown}")
@@ -54,6 +60,7 @@ def quarterly_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "html_path": dg.MetadataValue.path(str(written[-1][1].html_path)),
             "pdf_path": dg.MetadataValue.path(str(written[-1][1].pdf_path)),
             "language": language,
+            "removed_reports": dg.MetadataValue.md(", ".join(removed) or "none"),
             "headline": dg.MetadataValue.md("\n\n".join(headlines)),
         }
     )

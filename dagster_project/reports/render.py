@@ -100,6 +100,30 @@ def render_quarter_reports(
         return [(quarter, future.result()) for quarter, future in zip(quarters, futures)]
 
 
+def remove_reports_of_other_quarters(reports_dir: Path, quarters: Sequence[str]) -> list[str]:
+    """Removes the reports of quarters that are not in `quarters`; returns their labels, in order.
+
+    For `bts run --all`, whose quarters are all that has data: the marts keep no
+    other quarter, and a report left behind would show figures of posts that
+    have left the warehouse. Only what render_quarter_report writes goes (the
+    HTML page and the PDF), and the folder when nothing else is left in it; a
+    folder whose name is not a quarter, or a file someone put there, stays.
+    """
+    keep = set(quarters)
+    removed = []
+    if not Path(reports_dir).is_dir():
+        return removed
+    for folder in sorted(Path(reports_dir).iterdir()):
+        if folder.name in keep or not folder.is_dir() or not Quarter.is_label(folder.name):
+            continue
+        for name in (HTML_NAME, PDF_NAME):
+            (folder / name).unlink(missing_ok=True)
+        if not any(folder.iterdir()):
+            folder.rmdir()
+        removed.append(folder.name)
+    return removed
+
+
 def html_text(report: ReportView) -> str:
     """The report as one self-contained HTML page."""
     return _TEMPLATES.get_template("report.html.j2").render(report=report)
