@@ -353,6 +353,23 @@ def is_member(account: dict, period: Period) -> bool:
             and (account["member_to"] is None or account["member_to"] >= period.start))
 
 
+def period_members(accounts: list[dict], period: Period) -> list[dict]:
+    """The members of every panel in the period, one line each, in the order of accounts.csv.
+
+    Reading: an account listed again in a panel it left (a line per membership, which LANDING.md 1 does
+    not forbid) is one member of the panel for a period when any of its lines makes it one; the line of
+    its latest membership (latest member_from, an empty one earliest; then the later line) gives its name.
+    """
+    chosen: dict[tuple, tuple] = {}
+    for line, account in enumerate(accounts):
+        if is_member(account, period):
+            key = (account["panel"], account["platform"], account["handle"])
+            latest = (account["member_from"] or dt.date.min, line)
+            if key not in chosen or latest > chosen[key][0]:
+                chosen[key] = (latest, account)
+    return [account for _, account in chosen.values()]
+
+
 def is_counted(post: dict) -> bool:
     return post["post_type"] in COUNTED_TYPES.get(post["platform"], set())
 
@@ -405,9 +422,7 @@ class Reference:
         if period in self._accounts:
             return self._accounts[period]
         rows = []
-        for account in self.landing.accounts:
-            if not is_member(account, period):
-                continue
+        for account in period_members(self.landing.accounts, period):
             platform, handle = account["platform"], account["handle"]
             posts = self.period_posts(platform, handle, period)
             n = len(posts)

@@ -89,6 +89,8 @@ ig_brand,instagram,bayer_fr,Bayer,Bayer France,corporate,,
 ig_brand,instagram,amgen.fr,Amgen,Amgen France,corporate,2024-02-10,
 ig_brand,instagram,lilly_fr,Lilly,Lilly France,corporate,,2025-03-01
 ig_solo,instagram,bayer_fr,Bayer,Bayer (solo),corporate,,2023-03-31
+x_pharma,x,Pfizer_FR,Pfizer,Pfizer France (retour),corporate,2025-02-01,
+x_pharma,x,novartis,Novartis,Novartis (retour),corporate,2024-09-01,2024-09-30
 """
 
 # (platform, handle as written, date as written, followers, following)
@@ -610,6 +612,12 @@ def test_the_adversarial_landing_reaches_the_edges_it_is_written_for(landings):
     assert ("2023-Q1", "x_pharma", "rochefr") not in accounts and ("2023-Q2", "x_pharma", "rochefr") in accounts
     assert ("2024-Q1", "x_pharma", "ipsen") in accounts and ("2024-Q3", "x_pharma", "novartis") in accounts
     assert ("2024-Q4", "x_pharma", "novartis") not in accounts and ("2024-Q3", "x_rse", "novartis") in accounts
+    # Listed again after leaving (a second line): back in 2025, and back for September within 2024-Q3,
+    # where the line of the latest membership gives the name
+    assert ("2024-Q4", "x_pharma", "pfizer_fr") not in accounts
+    assert accounts[("2025-Q1", "x_pharma", "pfizer_fr")]["display_name"] == "Pfizer France (retour)"
+    assert accounts[("2024-Q3", "x_pharma", "novartis")]["display_name"] == "Novartis (retour)"
+    assert accounts[("2024-Q2", "x_pharma", "novartis")]["display_name"] == "Novartis France"
     assert not any(row["panel"] == "x_old" for row in paris["fct_account_quarter"] + paris["fct_panel_quarter"])
     assert {row["quarter"] for row in paris["fct_panel_quarter"] if row["panel"] == "ig_solo"} == {"2023-Q1"}
     assert not any(row["handle"] == "futureco" for row in paris["fct_account_year"])

@@ -968,18 +968,31 @@ def _check_post_owners(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, typ
 
 
 def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> None:
-    duplicate = conn.execute(
+    # An account may be listed again in a panel it left (a line per membership); two memberships of one
+    # account in one panel that overlap say nothing more than one, and their names may disagree.
+    overlapping = conn.execute(
         """
-        select max(line_number), panel, platform, handle
-        from typed_lines group by panel, platform, handle having count(*) > 1
-        order by 1 limit 1
+        select later.line_number, earlier.line_number, later.panel, later.platform, later.handle
+        from typed_lines as earlier
+        inner join typed_lines as later
+            on earlier.panel = later.panel
+            and earlier.platform = later.platform
+            and earlier.handle = later.handle
+            and earlier.line_number < later.line_number
+        where coalesce(earlier.member_from, date '0001-01-01') <= coalesce(later.member_to, date '9999-12-31')
+            and coalesce(later.member_from, date '0001-01-01') <= coalesce(earlier.member_to, date '9999-12-31')
+        order by 1, 2 limit 1
         """
     ).fetchone()
-    if duplicate:
+    if overlapping:
+        later, earlier, panel, platform, handle = overlapping
         raise LandingFileError(
             entry.relative_path,
-            f"account {duplicate[3]!r} ({duplicate[2]}) is listed twice in panel {duplicate[1]!r}",
-            line=duplicate[0],
+            f"account {handle!r} ({platform}) is listed twice in panel {panel!r} for overlapping memberships "
+            f"(lines {earlier} and {later}); to list an account that left and came back, give each line its "
+            "member_from and member_to, the later line starting after the earlier one ends",
+            line=later,
+            column="member_from",
         )
     mixed = conn.execute(
         """
