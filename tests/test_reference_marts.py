@@ -733,12 +733,18 @@ def write_randomised_findings_landing(root: Path) -> Path:
     return root
 
 
-def test_what_a_randomised_comparison_found_agrees_with_the_reference(tmp_path):
-    landing = write_randomised_findings_landing(tmp_path / "landing")
+def bts_run_all_agreeing_with_the_reference(landing: Path, warehouse: Path) -> dict[str, list[dict]]:
+    """`bts run --all` as of ADVERSARIAL_RUN_DATE; every mart equals the reference's; the published marts."""
     expected = reference_marts(landing, dt.date.fromisoformat(ADVERSARIAL_RUN_DATE))
-    got = bts_run_all(landing, tmp_path / "warehouse", ADVERSARIAL_RUN_DATE, None)
+    got = bts_run_all(landing, warehouse, ADVERSARIAL_RUN_DATE, None)
     lines = [line for table in TABLES for line in mismatches(table, expected[table], got[table])[0]]
     assert not lines, "\n".join(lines[:SHOWN_MISMATCHES])
+    return got
+
+
+def test_what_a_randomised_comparison_found_agrees_with_the_reference(tmp_path):
+    got = bts_run_all_agreeing_with_the_reference(write_randomised_findings_landing(tmp_path / "landing"),
+                                                  tmp_path / "warehouse")
     ranks = {(row["panel"], row["handle"]): row["rank"] for row in got["rank_account_quarter"]
              if row["metric"] == "post_interaction_rate"}
     assert ranks == {("p1", "aaa"): 1, ("p1", "bbb"): 1, ("p2", "ccc"): 1, ("p2", "ddd"): 1, ("p3", "eee"): 1}
@@ -788,11 +794,7 @@ def write_near_ties_landing(root: Path) -> Path:
 
 
 def test_values_closer_than_13_digits_rank_apart_and_agree_with_the_reference(tmp_path):
-    landing = write_near_ties_landing(tmp_path / "landing")
-    expected = reference_marts(landing, dt.date.fromisoformat(ADVERSARIAL_RUN_DATE))
-    got = bts_run_all(landing, tmp_path / "warehouse", ADVERSARIAL_RUN_DATE, None)
-    lines = [line for table in TABLES for line in mismatches(table, expected[table], got[table])[0]]
-    assert not lines, "\n".join(lines[:SHOWN_MISMATCHES])
+    got = bts_run_all_agreeing_with_the_reference(write_near_ties_landing(tmp_path / "landing"), tmp_path / "warehouse")
     ranks = {(row["handle"], row["metric"]): row["rank"] for row in got["rank_account_quarter"]
              if row["quarter"] == "2025-Q1" and row["metric"] in ("followers_growth_pct", "post_interaction_rate")}
     assert ranks == {("g2", "followers_growth_pct"): 1, ("g1", "followers_growth_pct"): 2,
