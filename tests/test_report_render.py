@@ -299,11 +299,14 @@ def test_reports_of_other_quarters_are_removed_but_nothing_else(tmp_path):
     (reports / "archive").mkdir()
     (reports / "archive" / render.HTML_NAME).write_text("kept: not a quarter's folder")
     (reports / "2022-Q4").write_text("a file, not a folder")
+    (reports / "2022-Q3").mkdir()
+    (reports / "2022-Q3" / "notes.txt").write_text("a quarter's folder with no report: not said removed")
 
     removed = render.remove_reports_of_other_quarters(reports, ["2023-Q4", "2024-Q1"])
 
     assert removed == ["2023-Q3", "2024-Q2"]
-    assert sorted(path.name for path in reports.iterdir()) == ["2022-Q4", "2023-Q3", "2023-Q4", "2024-Q1", "archive"]
+    assert sorted(path.name for path in reports.iterdir()) == ["2022-Q3", "2022-Q4", "2023-Q3", "2023-Q4", "2024-Q1",
+                                                               "archive"]
     assert [path.name for path in (reports / "2023-Q3").iterdir()] == ["notes.txt"]
     for label in ("2023-Q4", "2024-Q1"):
         assert sorted(path.name for path in (reports / label).iterdir()) == [render.HTML_NAME, render.PDF_NAME]

@@ -116,8 +116,11 @@ def remove_reports_of_other_quarters(reports_dir: Path, quarters: Sequence[str])
     for folder in sorted(Path(reports_dir).iterdir()):
         if folder.name in keep or not folder.is_dir() or not Quarter.is_label(folder.name):
             continue
-        for name in (HTML_NAME, PDF_NAME):
-            (folder / name).unlink(missing_ok=True)
+        reports = [folder / name for name in (HTML_NAME, PDF_NAME) if (folder / name).is_file()]
+        if not reports:
+            continue  # no report there: nothing to say removed
+        for path in reports:
+            path.unlink()
         if not any(folder.iterdir()):
             folder.rmdir()
         removed.append(folder.name)

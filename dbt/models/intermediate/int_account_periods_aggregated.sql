@@ -63,7 +63,6 @@ post_totals as (
         -- summed in day order: a parallel sum of doubles could differ in its
         -- last bit from one run to the next, and reruns must be identical
         avg(day_interaction_rate order by published_date) as post_interaction_rate,
-        count(day_interaction_rate) as post_interaction_rate_days,
         -- the same mean as exact fractions, reactions / (posts × followers)
         -- for each day: rankings tell near-equal rates apart with them
         -- (int_interaction_rate_near_ties_resolved)
@@ -140,7 +139,6 @@ joined as (
         coalesce(post_totals.quotes, 0) as quotes,
         coalesce(post_totals.reactions, 0) as reactions,
         post_totals.post_interaction_rate,
-        coalesce(post_totals.post_interaction_rate_days, 0) as post_interaction_rate_days,
         post_totals.post_interaction_rate_terms,
         followers_at_start.followers_start,
         followers_at_end.followers_end,
@@ -192,7 +190,6 @@ metrics as (
         case when posts > 0 then cast(reactions as double) / posts end as reactions_per_post,
         cast(posts as double) / days as posts_per_day,
         post_interaction_rate,
-        post_interaction_rate_days,
         post_interaction_rate_terms,
         followers_start,
         followers_end,

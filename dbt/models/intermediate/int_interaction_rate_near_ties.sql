@@ -29,7 +29,8 @@ rates as (
         panel,
         handle,
         post_interaction_rate as value,
-        post_interaction_rate * (post_interaction_rate_days + 3) * pow(2, -51) as error_bound,
+        -- k = len(terms) daily rates
+        post_interaction_rate * (len(post_interaction_rate_terms) + 3) * pow(2, -51) as error_bound,
         post_interaction_rate_terms as terms
     from account_periods
     where post_interaction_rate is not null
