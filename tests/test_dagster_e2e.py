@@ -532,7 +532,7 @@ def test_the_asset_graph_page_renders_for_the_readme(backfills, dagster):
     target = target if target.is_absolute() else REPO / target
     # The UI greets a new instance with a newsletter dialog; it would cover the graph.
     assert dagster.graphql("mutation { setNuxSeen }")["setNuxSeen"]
-    # Every group open but `intermediate`, whose twelve models would shrink the rest out of legibility.
+    # Every group open but `intermediate`, whose thirteen models would shrink the rest out of legibility.
     groups = ",".join(f"global@global:{group}" for group in ("landing", "staging", "marts", "publication", "reports"))
     url = f"{dagster.url}/asset-groups?{urllib.parse.urlencode({'expanded': groups})}"
     profile = tempfile.mkdtemp(prefix="bts-e2e-chromium-")
