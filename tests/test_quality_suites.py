@@ -62,7 +62,7 @@ def test_check_names_are_unique_per_asset():
 def test_warnings_are_the_three_the_issue_names_and_everything_else_blocks():
     warnings = {(check.asset_key.to_user_string(), check.name) for check in checks.ALL_CHECKS if not check.blocking}
     assert warnings == {
-        ("raw/posts", "landing_files_hold_reportable_posts"),
+        ("raw/posts", "landing_files_hold_run_posts"),
         ("marts/fct_account_quarter", "members_have_follower_snapshot"),
         ("marts/fct_account_quarter", "members_posted"),
     }

@@ -23,7 +23,6 @@ import pandas as pd
 
 from .. import settings
 from ..partitions import quarterly_partitions, quarters_of_context
-from ..quarters import Quarter
 from ..warehouse import POOL, working_connection
 from . import queries, suites
 from .queries import RunPeriods
@@ -92,7 +91,7 @@ def _landing_rows(raw_table: str) -> Frame:
 
 
 FOLLOWER_CONFLICTS = Frame("follower_conflicts", lambda conn, periods: queries.follower_snapshot_conflicts(conn))
-REPORTABLE_FILES = Frame("reportable_files", lambda conn, periods: queries.landing_files_reportable_posts(conn, periods))
+FILES_IN_RUN = Frame("files_in_run", lambda conn, periods: queries.landing_files_posts_in_run(conn, periods))
 STAGING_AGAINST_RAW = Frame("staging_against_raw", lambda conn, periods: queries.staging_posts_against_raw(conn, periods))
 STAGING_VIOLATIONS = Frame("staging_violations", lambda conn, periods: queries.staging_posts_violations(conn, periods))
 ACCOUNT_POSTS = Frame("account_posts", lambda conn, periods: queries.account_posts_against_staging(conn, periods))
@@ -144,7 +143,7 @@ LANDING_CHECKS = (
         describe_row=_conflict_in_words,
     ),
     QualityCheck(
-        "landing_files_hold_reportable_posts", "raw_posts", _raw("posts"), REPORTABLE_FILES, ("file_path",), blocking=False
+        "landing_files_hold_run_posts", "raw_posts", _raw("posts"), FILES_IN_RUN, ("file_path",), blocking=False
     ),
 )
 
@@ -295,9 +294,7 @@ def run_checks(checks: tuple[QualityCheck, ...], periods: RunPeriods) -> Iterato
 
 
 def run_periods(context: dg.AssetCheckExecutionContext) -> RunPeriods:
-    return RunPeriods(
-        tuple(quarters_of_context(context)), settings.run_date(), settings.timezone_name(), Quarter.parse(settings.first_quarter())
-    )
+    return RunPeriods(tuple(quarters_of_context(context)), settings.run_date(), settings.timezone_name())
 
 
 # --- the Dagster definitions -----------------------------------------------------------------

@@ -47,7 +47,6 @@ class RunPeriods:
     quarters: tuple[Quarter, ...]
     run_date: dt.date
     timezone: str
-    first_quarter: Quarter  # where the partitions start (BTS_FIRST_QUARTER): nothing before it is reported
 
     @property
     def first_day(self) -> dt.date:
@@ -70,14 +69,15 @@ class RunPeriods:
         last_complete = Quarter.containing(self.run_date).previous()
         return min(dt.date(year, 12, 31), last_complete.end)
 
-    def first_moment(self, day: dt.date) -> dt.datetime:
-        """The day's first instant in the reporting timezone."""
-        return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(self.timezone))
-
     def quarter_instants(self) -> dict[str, object]:
         """Query parameters for the run's quarters as instants: each quarter's first moment and the next one's, in the reporting timezone."""
-        starts = [self.first_moment(quarter.start) for quarter in self.quarters]
-        ends = [self.first_moment(quarter.next().start) for quarter in self.quarters]
+        zone = ZoneInfo(self.timezone)
+
+        def first_moment(day: dt.date) -> dt.datetime:
+            return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+
+        starts = [first_moment(quarter.start) for quarter in self.quarters]
+        ends = [first_moment(quarter.next().start) for quarter in self.quarters]
         return {
             "period_labels": self.quarter_labels,
             "period_numbers": [quarter.year * 10 + quarter.number for quarter in self.quarters],
@@ -239,35 +239,29 @@ def follower_snapshot_conflicts(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame
     )
 
 
-def landing_files_reportable_posts(conn: duckdb.DuckDBPyConnection, periods: RunPeriods) -> pd.DataFrame:
-    """One row per post export: how many of its rows were published from the first quarter of the partitions on.
-
-    Not the run's quarters only: the landing directory keeps the exports of
-    every quarter, and a file of another quarter is as expected as one of the
-    run's. A file with no post from the first quarter on is never reported,
-    whichever quarter is run.
-    """
+def landing_files_posts_in_run(conn: duckdb.DuckDBPyConnection, periods: RunPeriods) -> pd.DataFrame:
+    """One row per post export: how many of its rows were published in the run's quarters (reporting timezone)."""
     return _query(
         conn,
         """
         with
-        reportable_posts as (
-            select file_hash, count(*) as reportable_posts
+        run_posts as (
+            select file_hash, count(*) as posts_in_run_quarters
             from raw.posts
-            where published_at >= $first_quarter_starts_at
+            where published_at >= $run_starts_at and published_at < $run_ends_at
             group by file_hash
         )
         select
             files.first_path as file_path,
             files.format,
             files.rows_read,
-            coalesce(reportable_posts.reportable_posts, 0) as reportable_posts
+            coalesce(run_posts.posts_in_run_quarters, 0) as posts_in_run_quarters
         from raw.landing_files as files
-        left join reportable_posts on reportable_posts.file_hash = files.file_hash
+        left join run_posts on run_posts.file_hash = files.file_hash
         where files.raw_table = 'posts'
         order by file_path
         """,
-        {"first_quarter_starts_at": periods.first_moment(periods.first_quarter.start)},
+        periods.quarter_instants(),
     )
 
 
