@@ -81,7 +81,8 @@ def scan_landing(landing_dir: Path) -> ScanResult:
     """Every `*.csv` file under the landing directory, sorted by path.
 
     Symbolic links are never followed (a link could point outside the landing
-    directory, or loop); hidden files and folders are the user's tools' own.
+    directory, or loop); hidden files and folders are the user's tools' own,
+    not read but listed in the notes like every other file left out.
     """
     if not landing_dir.is_dir():
         raise FileNotFoundError(f"landing directory not found: {landing_dir}")
@@ -92,11 +93,18 @@ def scan_landing(landing_dir: Path) -> ScanResult:
         for name in sorted(dirs):
             if (root_path / name).is_symlink():
                 skipped.append(f"{(root_path / name).relative_to(landing_dir)}: symbolic link to a folder, not followed")
+        for name in sorted(dirs):
+            if name.startswith(".") and not (root_path / name).is_symlink():
+                skipped.append(f"{(root_path / name).relative_to(landing_dir).as_posix()}/: hidden folder, not read")
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (root_path / d).is_symlink())
         for name in sorted(files):
             path = root_path / name
             relative = path.relative_to(landing_dir).as_posix()
             if name.startswith("."):
+                # Editors' lock files, macOS resource forks (._export.csv), copies a tool hides: not
+                # exports. A hidden .csv is said, so that an export saved under such a name is not lost unseen.
+                if name.lower().endswith(".csv"):
+                    skipped.append(f"{relative}: hidden file, not read")
                 continue
             if path.is_symlink():
                 skipped.append(f"{relative}: symbolic link, not followed")
@@ -123,6 +131,13 @@ class FileInspection:
     encoding: str  # utf-8, utf-8-sig, utf-16, cp1252
     line_feeds: int
     has_carriage_returns: bool
+    # The file's `,` and `;` bytes: with the records' field count, they tell whether DuckDB
+    # dropped a record's extra empty fields (loader._TypedFile.check_field_counts).
+    commas: int = 0
+    semicolons: int = 0
+
+    def delimiters(self, delimiter: str) -> int:
+        return self.commas if delimiter == "," else self.semicolons
 
 
 def hash_file(path: Path) -> str:
@@ -141,6 +156,7 @@ def inspect_file(entry: LandingEntry) -> FileInspection:
     first_invalid: int | None = None
     nul_offset: int | None = None
     line_feeds = 0
+    commas = semicolons = 0
     carriage_returns = False
     implausible_offset: int | None = None
     head = b""
@@ -150,6 +166,8 @@ def inspect_file(entry: LandingEntry) -> FileInspection:
             if not head:
                 head = chunk[:4]
             line_feeds += chunk.count(b"\n")
+            commas += chunk.count(b",")
+            semicolons += chunk.count(b";")
             carriage_returns = carriage_returns or b"\r" in chunk
             if nul_offset is None and b"\x00" in chunk:
                 nul_offset = offset + chunk.index(b"\x00")
@@ -195,7 +213,7 @@ def inspect_file(entry: LandingEntry) -> FileInspection:
         else:
             bad = first_invalid if damaged_utf8 or implausible_offset is None else implausible_offset
             _raise_undecodable(entry, bad, "UTF-8, UTF-16 with a byte-order mark, or Windows-1252 text")
-    return FileInspection(digest.hexdigest(), offset, encoding, line_feeds, carriage_returns)
+    return FileInspection(digest.hexdigest(), offset, encoding, line_feeds, carriage_returns, commas, semicolons)
 
 
 def _holds_common_utf8(path: Path) -> bool:
@@ -211,6 +229,15 @@ def _holds_common_utf8(path: Path) -> bool:
                 return True
             tail = chunk[-5:]  # a sequence across two chunks: at most 6 bytes
     return False
+
+
+def count_byte(path: Path, byte: bytes) -> int:
+    """How many times `byte` occurs in the file (a UTF-8 copy's delimiters: one byte each, never inside another character)."""
+    total = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            total += chunk.count(byte)
+    return total
 
 
 def _line_at(path: Path, byte_offset: int) -> int:
@@ -358,4 +385,30 @@ def locate_csv_structure_error(readable_path: Path, delimiter: str, expected_fie
                 record_start = reader.line_num + 1
         except csv.Error as error:
             return record_start, f"malformed quoting ({error}); a quoted field is not closed"
+    return None
+
+
+def locate_extra_fields(readable_path: Path, delimiter: str, expected_fields: int) -> tuple[int, str] | None:
+    """The physical line of the first record with more fields than the header, and what it holds (the error path only).
+
+    DuckDB reads such a record without a word when its extra fields are empty,
+    dropping them: the values before them are then shifted by one column.
+    """
+    with readable_path.open("r", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+        record_start = 1
+        try:
+            for row in reader:
+                if reader.line_num > 1 and len(row) > expected_fields:
+                    extra = row[expected_fields:]
+                    problem = f"expected {expected_fields} fields (the header's), found {len(row)}"
+                    if not any(extra):
+                        problem += (
+                            f"; the last {len(extra)} are empty: a value split in two by an unquoted {delimiter!r} "
+                            f"(such as a count written 1{delimiter}234 without quotes), or a {delimiter!r} at the end of the line"
+                        )
+                    return record_start, problem
+                record_start = reader.line_num + 1
+        except csv.Error:
+            return None
     return None

@@ -198,6 +198,10 @@ class LandingFormat:
     # The free-text columns, where exports put line breaks: the loader counts a
     # record's line breaks in these only, unless the file holds more (loader._TypedFile).
     line_break_columns: tuple[str, ...] = ()
+    # The columns whose values commonly hold the delimiter (texts, counts with a thousands
+    # separator, dates written with commas): the loader counts the delimiters inside values in
+    # these only, unless the file holds more (loader._TypedFile.check_field_counts).
+    delimiter_columns: tuple[str, ...] = ()
 
     def resolve(self, header: list[str]) -> dict[str, str]:
         """Map lowercase spec names to the header's quoted column identifiers."""
@@ -297,6 +301,7 @@ X_TWEET_ACTIVITY = LandingFormat(
     required=("tweet id", "tweet permalink", "tweet text", "time", "impressions", "retweets", "replies"),
     alternatives=(("likes", "favorites"),),
     line_break_columns=("tweet text",),
+    delimiter_columns=("tweet text", "impressions", "engagements", "retweets", "replies", "likes", "favorites"),
     fields=_post_fields(
         platform="x",
         handle=Field("handle", lambda c: _permalink_handle(c["tweet permalink"]), "Tweet permalink", "a link like https://twitter.com/<handle>/status/<id>"),
@@ -320,6 +325,7 @@ X_CONTENT = LandingFormat(
     signature=("post id", "post link", "date"),
     required=("post id", "post link", "post text", "impressions", "likes", "replies", "reposts"),
     line_break_columns=("post text",),
+    delimiter_columns=("post text", "date", "impressions", "likes", "engagements", "replies", "reposts"),
     fields=_post_fields(
         platform="x",
         handle=Field("handle", lambda c: _permalink_handle(c["post link"]), "Post Link", "a link like https://x.com/<handle>/status/<id>"),
@@ -343,6 +349,9 @@ INSTAGRAM_POSTS = LandingFormat(
     signature=("post id", "account username", "publish time", "post type"),
     required=("post id", "account username", "publish time", "post type", "likes", "comments"),
     line_break_columns=("description",),
+    delimiter_columns=(
+        "description", "account name", "views", "impressions", "reach", "likes", "comments", "shares", "follows", "saves",
+    ),
     fields=_post_fields(
         platform="instagram",
         handle=Field("handle", lambda c: _handle(c["account username"]), "Account username", "an account username"),
@@ -366,6 +375,7 @@ CANONICAL_POSTS = LandingFormat(
     signature=("platform", "handle", "post_id", "published_at"),
     required=("platform", "handle", "post_id", "published_at", "post_type", "text", "likes", "comments", "reposts", "quotes"),
     line_break_columns=("text",),
+    delimiter_columns=("text", "likes", "comments", "reposts", "quotes", "impressions"),
     fields=_post_fields(
         platform=None,
         handle=Field("handle", lambda c: _handle(c["handle"]), "handle", "an account handle"),
@@ -388,6 +398,7 @@ FOLLOWER_SNAPSHOTS = LandingFormat(
     table="follower_snapshots",
     signature=("platform", "handle", "date", "followers"),
     required=("platform", "handle", "date", "followers"),
+    delimiter_columns=("followers", "following"),
     fields=(
         Field("platform", _platform_sql, "platform", "x or instagram"),
         Field("handle", lambda c: _handle(c["handle"]), "handle", "an account handle"),
@@ -410,6 +421,7 @@ ACCOUNTS = LandingFormat(
     signature=("panel", "platform", "handle", "account_type"),
     required=("panel", "platform", "handle", "company", "display_name", "account_type", "member_from", "member_to"),
     line_break_columns=("company", "display_name"),
+    delimiter_columns=("company", "display_name"),
     fields=(
         Field("panel", lambda c: f"nullif({_trimmed(c['panel'])}, '')", "panel", "a panel slug"),
         Field("platform", _platform_sql, "platform", "x or instagram"),

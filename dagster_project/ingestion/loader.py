@@ -634,7 +634,7 @@ def _load_file(
         try:
             _replace_rows(conn, entry, fmt, inspection.content_hash, previous_loaded_hash, rows, timezone)
             if _changed_since_scan(entry, inspection):
-                raise LandingFileError(entry.relative_path, "the file changed while it was being read; it will be read again at the next run")
+                raise LandingFileError(entry.relative_path, CHANGED_WHILE_READ)
             conn.execute("commit")
         except BaseException:
             conn.execute("rollback")
@@ -642,6 +642,9 @@ def _load_file(
     finally:
         drop_typed(conn)
     return fmt, rows
+
+
+CHANGED_WHILE_READ = "the file changed while it was being read; it will be read again at the next run"
 
 
 def _changed_since_scan(entry: LandingEntry, inspection: FileInspection) -> bool:
@@ -660,7 +663,10 @@ def read_typed(
     # ends), so the file's line feeds bound the line breaks inside its fields; with them, a
     # file could end its records with carriage returns alone, and nothing is assumed.
     line_feeds = None if inspection.has_carriage_returns else inspection.line_feeds
-    typed = _TypedFile(conn, entry, fmt, _unique_names(header), delimiter, line_feeds=line_feeds)
+    typed = _TypedFile(
+        conn, entry, fmt, _unique_names(header), delimiter, line_feeds=line_feeds,
+        file_delimiters=_delimiters_read(inspection, readable, delimiter),
+    )
     try:
         typed.create(readable)
     except duckdb.Error as first_error:
@@ -674,6 +680,13 @@ def read_typed(
             _raise_structure_error(entry, readable, delimiter, len(typed.names), error)
     typed.validate(readable, run_date)
     return typed
+
+
+def _delimiters_read(inspection: FileInspection, readable: Path, delimiter: str) -> int:
+    """The delimiter characters of the text DuckDB reads: the file's own bytes, but for a UTF-16 file (its UTF-8 copy's)."""
+    if inspection.encoding == "utf-16":
+        return landing_files.count_byte(readable, delimiter.encode("ascii"))
+    return inspection.delimiters(delimiter)
 
 
 def drop_typed(conn: duckdb.DuckDBPyConnection) -> None:
@@ -716,6 +729,13 @@ class _TypedFile:
     feeds (`line_feeds`, from the inspection of its bytes) less one per record,
     header included (validate()). Otherwise some other column holds line
     breaks, and the file is read again counting them in every column.
+
+    Delimiters are counted the same way (`__nd`, in `delimiter_columns`): DuckDB
+    drops the extra fields of a record when they are empty (`1,234,5,0,` under a
+    header of four columns reads as 1, 234, 5, 0, every value after the split
+    count shifted), so the file's delimiters (`file_delimiters`, from the
+    inspection) must be exactly those that separate the header's fields in
+    every record plus those inside values (check_field_counts()).
     """
 
     def __init__(
@@ -727,8 +747,11 @@ class _TypedFile:
         delimiter: str,
         line_feeds: int | None = None,
         file_column: bool = False,
+        file_delimiters: int | None = None,
     ):
         self.conn, self.entry, self.fmt, self.names, self.delimiter = conn, entry, fmt, names, delimiter
+        # The delimiter characters of the text read (None: checked per file by the caller, `__nd` by `__file`).
+        self.file_delimiters = file_delimiters
         # Several files read in one statement (`_load_small_files`): each record names its file in `__file`.
         self.file_column = file_column
         self.rows = 0
@@ -758,9 +781,18 @@ class _TypedFile:
         newlines = " + ".join(
             f"(case when contains({q}, chr(10)) then length({q}) - length(replace({q}, chr(10), '')) else 0 end)" for q in counted
         ) or "0"
+        delimiter_counted = quoted if self.every_column_counted else list(dict.fromkeys(
+            self.columns[name] for name in self.fmt.delimiter_columns if name in self.columns
+        ))
+        delimiter = _sql_string(self.delimiter)
+        delimiters = " + ".join(
+            f"(case when contains({q}, {delimiter}) then length({q}) - length(replace({q}, {delimiter}, '')) else 0 end)"
+            for q in delimiter_counted
+        ) or "0"
         repeats_header = " and ".join(f"{q} = {_sql_string(name)}" for q, name in zip(quoted[:4], self.names[:4]))
         select = [f"{field.sql(self.columns)} as {field.name}" for field in self.fmt.fields]
         select.append(f"cast({newlines} as integer) as __nl")
+        select.append(f"cast({delimiters} as integer) as __nd")
         select.append(f"coalesce({repeats_header}, false) as __repeats_header")
         for index, field in self.checks:
             if field.invalid_unless:
@@ -784,14 +816,49 @@ class _TypedFile:
         """Count the records (`rows`) and number their lines; raise on the first invalid value (by line)."""
         # Most files are clean: one pass counts the records and whether anything
         # at all is wrong; only then does a second pass find what and where.
-        summary = f"select count(*), coalesce(sum(__nl), 0), count(*) filter (where {self.wrong(run_date)}) from typed"
-        self.rows, self.embedded_line_breaks, wrong = self.conn.execute(summary).fetchone()
-        if not self.every_column_counted and self.embedded_line_breaks != self._most_line_breaks(readable):
+        summary = (
+            "select count(*), coalesce(sum(__nl), 0), coalesce(sum(__nd), 0), "
+            f"count(*) filter (where {self.wrong(run_date)}) from typed"
+        )
+        self.rows, self.embedded_line_breaks, inside, wrong = self.conn.execute(summary).fetchone()
+        if not self.every_column_counted and (
+            self.embedded_line_breaks != self._most_line_breaks(readable)
+            or (self.file_delimiters is not None and inside != self.delimiters_inside(self.file_delimiters, self.rows))
+        ):
             self.create(readable, every_column=True)
-            self.rows, self.embedded_line_breaks, wrong = self.conn.execute(summary).fetchone()
+            self.rows, self.embedded_line_breaks, inside, wrong = self.conn.execute(summary).fetchone()
         self._number_lines()
+        if self.file_delimiters is not None and inside != self.delimiters_inside(self.file_delimiters, self.rows):
+            self.raise_extra_fields(readable)
         if wrong:
             self._raise_first_problem(readable, run_date, self._date_out_of_range(run_date))
+
+    def delimiters_inside(self, file_delimiters: int | None, rows: int) -> int | None:
+        """The delimiters a file of `rows` records must hold inside its values: all but those between the fields.
+
+        The header and every record have exactly the header's fields, so
+        len(names) - 1 delimiters separate them, and the header's names hold
+        some. A record with extra fields leaves fewer for the values than they
+        hold; that is all it can do (DuckDB refuses a record with fewer fields).
+        """
+        if file_delimiters is None:
+            return None
+        in_header = sum(name.count(self.delimiter) for name in self.names)
+        return file_delimiters - (len(self.names) - 1) * (rows + 1) - in_header
+
+    def raise_extra_fields(self, readable: Path) -> None:
+        """A record has more fields than the header: name it (Python's csv module counts them; the error path only)."""
+        located = landing_files.locate_extra_fields(readable, self.delimiter, len(self.names))
+        if located is not None:
+            line, problem = located
+            raise LandingFileError(self.entry.relative_path, problem, line=line, column=f"field {len(self.names) + 1}")
+        after = self.entry.absolute_path.stat()
+        if (after.st_size, after.st_mtime_ns) != (self.entry.size_bytes, self.entry.mtime_ns):
+            raise LandingFileError(self.entry.relative_path, CHANGED_WHILE_READ)
+        raise LandingFileError(
+            self.entry.relative_path,
+            f"a record has more than the header's {len(self.names)} fields (its delimiters do not add up)",
+        )
 
     def _most_line_breaks(self, readable: Path) -> int:
         """The line breaks the fields can hold at most: every line feed of the file but the one ending each record.
@@ -1192,6 +1259,14 @@ def _load_small_files(
         first_wrong = cursor.execute(f"select __file from typed where {typed.wrong(run_date)} order by rowid limit 1").fetchone()
         if first_wrong:
             return readables.index(first_wrong[0])
+        # Every column's delimiters are counted here (as its line breaks): a file whose delimiters
+        # do not add up has a record with extra fields, which the file-by-file path names.
+        figures = dict.fromkeys(readables, (0, 0))
+        figures.update((row[0], row[1:]) for row in cursor.execute("select __file, count(*), sum(__nd) from typed group by __file").fetchall())
+        for index, member in enumerate(group):
+            rows, inside = figures[str(member.readable)]
+            if inside != typed.delimiters_inside(_delimiters_read(member.inspection, member.readable, layout.delimiter), rows):
+                return index
         cursor.execute(
             "create temp table small_files as select "
             "cast(unnest($readable) as varchar) as readable, cast(unnest($path) as varchar) as path, "
