@@ -132,7 +132,7 @@ class FileInspection:
     line_feeds: int
     has_carriage_returns: bool
     # The file's `,` and `;` bytes: with the records' field count, they tell whether DuckDB
-    # dropped a record's extra empty fields (loader._TypedFile.check_field_counts).
+    # dropped a record's extra empty fields (loader._TypedFile.delimiters_inside).
     commas: int = 0
     semicolons: int = 0
 

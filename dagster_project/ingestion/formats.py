@@ -198,9 +198,9 @@ class LandingFormat:
     # The free-text columns, where exports put line breaks: the loader counts a
     # record's line breaks in these only, unless the file holds more (loader._TypedFile).
     line_break_columns: tuple[str, ...] = ()
-    # The columns whose values commonly hold the delimiter (texts, counts with a thousands
-    # separator, dates written with commas): the loader counts the delimiters inside values in
-    # these only, unless the file holds more (loader._TypedFile.check_field_counts).
+    # The columns whose values commonly hold the delimiter (texts, dates written with commas,
+    # Instagram's counts with a thousands separator): the loader counts the delimiters inside
+    # values in these only, and in every column when the file holds more (loader._TypedFile).
     delimiter_columns: tuple[str, ...] = ()
 
     def resolve(self, header: list[str]) -> dict[str, str]:
@@ -301,7 +301,7 @@ X_TWEET_ACTIVITY = LandingFormat(
     required=("tweet id", "tweet permalink", "tweet text", "time", "impressions", "retweets", "replies"),
     alternatives=(("likes", "favorites"),),
     line_break_columns=("tweet text",),
-    delimiter_columns=("tweet text", "impressions", "engagements", "retweets", "replies", "likes", "favorites"),
+    delimiter_columns=("tweet text",),
     fields=_post_fields(
         platform="x",
         handle=Field("handle", lambda c: _permalink_handle(c["tweet permalink"]), "Tweet permalink", "a link like https://twitter.com/<handle>/status/<id>"),
@@ -325,7 +325,7 @@ X_CONTENT = LandingFormat(
     signature=("post id", "post link", "date"),
     required=("post id", "post link", "post text", "impressions", "likes", "replies", "reposts"),
     line_break_columns=("post text",),
-    delimiter_columns=("post text", "date", "impressions", "likes", "engagements", "replies", "reposts"),
+    delimiter_columns=("post text", "date"),
     fields=_post_fields(
         platform="x",
         handle=Field("handle", lambda c: _permalink_handle(c["post link"]), "Post Link", "a link like https://x.com/<handle>/status/<id>"),
@@ -375,7 +375,7 @@ CANONICAL_POSTS = LandingFormat(
     signature=("platform", "handle", "post_id", "published_at"),
     required=("platform", "handle", "post_id", "published_at", "post_type", "text", "likes", "comments", "reposts", "quotes"),
     line_break_columns=("text",),
-    delimiter_columns=("text", "likes", "comments", "reposts", "quotes", "impressions"),
+    delimiter_columns=("text",),
     fields=_post_fields(
         platform=None,
         handle=Field("handle", lambda c: _handle(c["handle"]), "handle", "an account handle"),

@@ -735,7 +735,7 @@ class _TypedFile:
     header of four columns reads as 1, 234, 5, 0, every value after the split
     count shifted), so the file's delimiters (`file_delimiters`, from the
     inspection) must be exactly those that separate the header's fields in
-    every record plus those inside values (check_field_counts()).
+    every record plus those inside values (delimiters_inside()).
     """
 
     def __init__(
@@ -786,7 +786,7 @@ class _TypedFile:
         ))
         delimiter = _sql_string(self.delimiter)
         delimiters = " + ".join(
-            f"(case when contains({q}, {delimiter}) then length({q}) - length(replace({q}, {delimiter}, '')) else 0 end)"
+            f"(case when contains({q}, {delimiter}) then len(string_split({q}, {delimiter})) - 1 else 0 end)"
             for q in delimiter_counted
         ) or "0"
         repeats_header = " and ".join(f"{q} = {_sql_string(name)}" for q, name in zip(quoted[:4], self.names[:4]))
