@@ -115,6 +115,15 @@ def _timestamp_value(value: str, month_first: bool) -> str:
     )
 
 
+# The X content export's `Date`, "Tue, Jul 14, 2026" (LANDING.md 2b), with the day and month names in
+# full or without the weekday too. It gives no time of day: the publish instant is the post id's.
+_CONTENT_DATE_FORMATS = ("%a, %b %d, %Y", "%A, %B %d, %Y", "%a, %B %d, %Y", "%A, %b %d, %Y", "%b %d, %Y", "%B %d, %Y")
+
+
+def content_date_sql(column: str) -> str:
+    return _on_trimmed(column, lambda value: _strptime_any(value, _CONTENT_DATE_FORMATS))
+
+
 def timestamp_sql(column: str, month_first: bool = False) -> str:
     """A publish instant: ISO 8601 with or without offset, `2016-12-23 18:50 +0000`, or a day-first local date."""
     return _on_trimmed(column, lambda value: _timestamp_value(value, month_first))
@@ -202,6 +211,8 @@ class LandingFormat:
     # Instagram's counts with a thousands separator): the loader counts the delimiters inside
     # values in these only, and in every column when the file holds more (loader._TypedFile).
     delimiter_columns: tuple[str, ...] = ()
+    # Columns read only to be checked, stored nowhere (each Field's invalid_unless says when a value is wrong).
+    validations: tuple[Field, ...] = ()
 
     def resolve(self, header: list[str]) -> dict[str, str]:
         """Map lowercase spec names to the header's quoted column identifiers."""
@@ -339,6 +350,16 @@ X_CONTENT = LandingFormat(
         quotes=None,
         impressions=("impressions",),
         permalink=lambda c: _nonempty(c["post link"]),
+    ),
+    # Not stored (the instant comes from the post id), but an unparseable date rejects the file (LANDING.md 5).
+    validations=(
+        Field(
+            "date",
+            lambda c: content_date_sql(c["date"]),
+            "Date",
+            "a date such as Tue, Jul 14, 2026",
+            invalid_unless=lambda c: f"({content_date_sql(c['date'])}) is not null",
+        ),
     ),
 )
 

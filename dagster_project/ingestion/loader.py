@@ -759,7 +759,7 @@ class _TypedFile:
         # A field reading an optional column the file does not have (impressions, following) is not checked.
         self.checks = [
             (index, field)
-            for index, field in enumerate(fmt.fields)
+            for index, field in enumerate(fmt.fields + fmt.validations)
             if field.expected is not None and (field.source is None or field.source_in(self.columns) is not None)
         ]
         self.embedded_line_breaks = 0
