@@ -258,7 +258,93 @@ def _raise_undecodable(entry: LandingEntry, byte_offset: int, expected: str) -> 
         entry.relative_path,
         f"undecodable byte 0x{byte.hex().upper()} at byte offset {byte_offset} (expected {expected})",
         line=_line_at(entry.absolute_path, byte_offset),
+        column=_column_at(entry.absolute_path, byte_offset),
     )
+
+
+# How much of a record the error path reads to tell which field a byte or an unclosed quote is in.
+_COLUMN_SEARCH_BYTES = 1 << 20
+
+
+def _field_states(text: str, delimiter: str) -> tuple[int, int | None]:
+    """Walk a record's text as CSV: (the field reached at its end, the field whose quote is still open there, if any)."""
+    field, open_quote, at_field_start, index = 0, None, True, 0
+    while index < len(text):
+        character = text[index]
+        if open_quote is not None:
+            if character == '"':
+                if text.startswith('"', index + 1):
+                    index += 1  # "" inside quotes: one quote character
+                else:
+                    open_quote = None
+        elif character == delimiter:
+            field, at_field_start = field + 1, True
+            index += 1
+            continue
+        elif character == '"' and at_field_start:
+            open_quote = field
+        at_field_start = False
+        index += 1
+    return field, open_quote
+
+
+def _header_names(path: Path) -> tuple[list[str], str] | None:
+    """The header's names and delimiter, read leniently (the error path of a file not yet decoded)."""
+    with path.open("rb") as handle:
+        head = handle.read(HEADER_PEEK_BYTES)
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    best = None
+    for delimiter in (",", ";"):
+        try:
+            row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except (StopIteration, csv.Error):
+            continue
+        if best is None or len(row) > len(best[0]):
+            best = ([name.strip() for name in row], delimiter)
+    return best
+
+
+def _column_at(path: Path, byte_offset: int) -> str | None:
+    """The header name of the field holding the byte at `byte_offset`; None when it cannot be told.
+
+    The records before it are parsed as CSV (Python's csv module, over the file
+    decoded leniently, line by line with each line's byte offset), so a field
+    with line breaks before it does not mislead; only on the error path.
+    """
+    header = _header_names(path)
+    if header is None:
+        return None
+    names, delimiter = header
+
+    starts: list[int] = []  # the byte offset of each physical line read so far
+    consumed = [0]  # bytes read so far: the end of the last record returned
+
+    def lines(handle):
+        for raw in handle:
+            starts.append(consumed[0])
+            consumed[0] += len(raw)
+            yield raw.decode("utf-8", errors="replace")
+
+    with path.open("rb") as handle:
+        record_start = None
+        try:
+            for _row in csv.reader(lines(handle), delimiter=delimiter):
+                first_line = len(starts) - 1 if record_start is None else record_start
+                if byte_offset < consumed[0]:
+                    record_start = first_line
+                    break
+                record_start = len(starts)
+        except csv.Error:
+            pass
+        if record_start is None or record_start >= len(starts):
+            return None
+        length = byte_offset - starts[record_start]
+        if not 0 <= length <= _COLUMN_SEARCH_BYTES:
+            return None
+        handle.seek(starts[record_start])
+        prefix = handle.read(length).decode("utf-8", errors="replace")
+    field, _open = _field_states(prefix.lstrip("\ufeff"), delimiter)
+    return names[field] if field < len(names) else None
 
 
 def write_utf8_copy(source: Path, encoding: str, target: Path, normalise_line_ends: bool) -> None:
@@ -369,7 +455,7 @@ def _stray_quote(line: str, delimiter: str) -> str | None:
     return None
 
 
-def locate_csv_structure_error(readable_path: Path, delimiter: str, expected_fields: int) -> tuple[int, str] | None:
+def locate_csv_structure_error(readable_path: Path, delimiter: str, expected_fields: int) -> tuple[int, str, str | None] | None:
     """Find the physical line of the first malformed record (only called after DuckDB refused the file).
 
     Python's csv module is used here because it counts physical lines; this runs
@@ -381,11 +467,28 @@ def locate_csv_structure_error(readable_path: Path, delimiter: str, expected_fie
         try:
             for row in reader:
                 if reader.line_num > 1 and len(row) != expected_fields and row:
-                    return record_start, f"expected {expected_fields} fields, found {len(row)}"
+                    return record_start, f"expected {expected_fields} fields, found {len(row)}", None
                 record_start = reader.line_num + 1
         except csv.Error as error:
-            return record_start, f"malformed quoting ({error}); a quoted field is not closed"
+            return record_start, f"malformed quoting ({error}); a quoted field is not closed", _unclosed_field(
+                readable_path, record_start, delimiter
+            )
     return None
+
+
+def _unclosed_field(readable_path: Path, line: int, delimiter: str) -> str | None:
+    """The header name of the field whose quote opens in the record starting at `line` and is never closed."""
+    header = _header_names(readable_path)
+    if header is None:
+        return None
+    names = header[0]
+    with readable_path.open("r", encoding="utf-8", newline="") as handle:
+        for _ in range(line - 1):
+            if not handle.readline():
+                return None
+        text = handle.read(_COLUMN_SEARCH_BYTES)
+    _field, open_quote = _field_states(text, delimiter)
+    return names[open_quote] if open_quote is not None and open_quote < len(names) else None
 
 
 def locate_extra_fields(readable_path: Path, delimiter: str, expected_fields: int) -> tuple[int, str] | None:
@@ -412,3 +515,38 @@ def locate_extra_fields(readable_path: Path, delimiter: str, expected_fields: in
         except csv.Error:
             return None
     return None
+
+
+def locate_undecodable_text(path: Path, encoding: str) -> tuple[int | None, str | None]:
+    """The line and column of the first character `encoding` cannot decode (a UTF-16 file cut in the middle of a
+    character, a lone surrogate), found by decoding leniently; (None, None) when nothing is found. The error path only."""
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    line, line_text, header = 1, "", None
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(CHUNK_SIZE)
+            text = decoder.decode(chunk, final=not chunk).lstrip("\ufeff") if line == 1 and not line_text else decoder.decode(chunk, final=not chunk)
+            bad = text.find("\ufffd")
+            upto = text if bad < 0 else text[:bad]
+            breaks = upto.count("\n")
+            if header is None and breaks:
+                header = (line_text + upto).split("\n", 1)[0]
+            line += breaks
+            line_text = (line_text + upto).rsplit("\n", 1)[-1] if breaks else line_text + upto
+            if len(line_text) > _COLUMN_SEARCH_BYTES:
+                line_text = line_text[-_COLUMN_SEARCH_BYTES:]
+            if bad >= 0:
+                break
+            if not chunk:
+                return None, None
+    candidates = []
+    for delimiter in (",", ";"):
+        try:
+            candidates.append((next(csv.reader([header if header is not None else line_text], delimiter=delimiter)), delimiter))
+        except (StopIteration, csv.Error):
+            continue
+    if not candidates:
+        return line, None
+    names, delimiter = max(candidates, key=lambda candidate: len(candidate[0]))
+    field, _open = _field_states(line_text, delimiter)
+    return line, names[field].strip() if field < len(names) else None

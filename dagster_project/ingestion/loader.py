@@ -512,8 +512,22 @@ def _readable_copy(entry: LandingEntry, inspection: FileInspection, scratch_dir:
         try:
             landing_files.write_utf8_copy(entry.absolute_path, inspection.encoding, target, normalise)
         except UnicodeDecodeError as error:
-            raise LandingFileError(entry.relative_path, f"undecodable {inspection.encoding} text ({error.reason})") from None
+            line, column = landing_files.locate_undecodable_text(entry.absolute_path, inspection.encoding)
+            raise LandingFileError(
+                entry.relative_path,
+                f"undecodable {inspection.encoding} text ({error.reason}; expected {_EXPECTED_TEXT[inspection.encoding]})",
+                line=line,
+                column=column,
+            ) from None
     return target
+
+
+_EXPECTED_TEXT = {
+    "utf-16": "UTF-16 text, two bytes a character (four for a surrogate pair), after its byte-order mark",
+    "cp1252": "Windows-1252 text",
+    "utf-8": "UTF-8 text",
+    "utf-8-sig": "UTF-8 text",
+}
 
 
 def _choose_format(entry: LandingEntry, readable: Path) -> tuple[LandingFormat, list[str], str]:
@@ -700,8 +714,8 @@ def drop_typed(conn: duckdb.DuckDBPyConnection) -> None:
 def _raise_structure_error(entry: LandingEntry, readable: Path, delimiter: str, fields: int, error: duckdb.Error) -> None:
     located = landing_files.locate_csv_structure_error(readable, delimiter, fields)
     if located is not None:
-        line, problem = located
-        raise LandingFileError(entry.relative_path, problem, line=line) from None
+        line, problem, column = located
+        raise LandingFileError(entry.relative_path, problem, line=line, column=column) from None
     match = _DUCKDB_LINE.search(str(error))
     first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
     raise LandingFileError(
