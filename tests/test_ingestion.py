@@ -355,7 +355,7 @@ GOOD_ROW = "x,sanofi,1,2023-05-01 12:00,post,a,1,0,0,0,,\n"
         (CANONICAL_HEADER + "x,sanofi,2,2027-01-01 12:00,post,a,1,0,0,0,,\n", 2, "published_at", "between 2006-03-21"),
         (CANONICAL_HEADER + "x,sanofi,2,2023-05-01 12:00,tweet,a,1,0,0,0,,\n", 2, "post_type", "expected post, reply, quote or repost"),
         (CANONICAL_HEADER + "tiktok,sanofi,2,2023-05-01 12:00,post,a,1,0,0,0,,\n", 2, "platform", "expected x or instagram"),
-        (CANONICAL_HEADER + GOOD_ROW + 'x,sanofi,2,2023-05-01 12:00,post,"never closed,1,0,0,0,,\n', 3, None, "not closed"),
+        (CANONICAL_HEADER + GOOD_ROW + 'x,sanofi,2,2023-05-01 12:00,post,"never closed,1,0,0,0,,\n', 3, "text", "not closed"),
         (CANONICAL_HEADER + "x,sanofi,2,2023-05-01 12:00,post,a,1,0\n", 2, None, "expected 12 fields, found 8"),
         ("", 1, None, "empty"),
         (CANONICAL_HEADER + GOOD_ROW + CANONICAL_HEADER, 3, None, "header row is repeated"),
