@@ -15,6 +15,7 @@ import io
 import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from stat import S_ISREG
 
@@ -93,8 +94,7 @@ def scan_landing(landing_dir: Path) -> ScanResult:
         for name in sorted(dirs):
             if (root_path / name).is_symlink():
                 skipped.append(f"{(root_path / name).relative_to(landing_dir)}: symbolic link to a folder, not followed")
-        for name in sorted(dirs):
-            if name.startswith(".") and not (root_path / name).is_symlink():
+            elif name.startswith("."):
                 skipped.append(f"{(root_path / name).relative_to(landing_dir).as_posix()}/: hidden folder, not read")
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (root_path / d).is_symlink())
         for name in sorted(files):
@@ -288,20 +288,9 @@ def _field_states(text: str, delimiter: str) -> tuple[int, int | None]:
     return field, open_quote
 
 
-def _header_names(path: Path) -> tuple[list[str], str] | None:
-    """The header's names and delimiter, read leniently (the error path of a file not yet decoded)."""
-    with path.open("rb") as handle:
-        head = handle.read(HEADER_PEEK_BYTES)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    best = None
-    for delimiter in (",", ";"):
-        try:
-            row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except (StopIteration, csv.Error):
-            continue
-        if best is None or len(row) > len(best[0]):
-            best = ([name.strip() for name in row], delimiter)
-    return best
+def _likeliest_header(candidates: list[Header]) -> Header | None:
+    """The header split the most ways, for an error's column name (the file's format is not known yet)."""
+    return candidates[0] if candidates else None
 
 
 def _column_at(path: Path, byte_offset: int) -> str | None:
@@ -311,10 +300,10 @@ def _column_at(path: Path, byte_offset: int) -> str | None:
     decoded leniently, line by line with each line's byte offset), so a field
     with line breaks before it does not mislead; only on the error path.
     """
-    header = _header_names(path)
+    header = _likeliest_header(read_header_candidates(path))
     if header is None:
         return None
-    names, delimiter = header
+    names, delimiter = header.columns, header.delimiter
 
     starts: list[int] = []  # the byte offset of each physical line read so far
     consumed = [0]  # bytes read so far: the end of the last record returned
@@ -391,7 +380,12 @@ def read_header_candidates(readable_path: Path) -> list[Header]:
     """The header row split by `,` and by `;`, most fields first: the caller keeps the one that names a format."""
     with readable_path.open("rb") as handle:
         head = handle.read(HEADER_PEEK_BYTES)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    return header_candidates(head.decode("utf-8", errors="replace"))
+
+
+def header_candidates(text: str) -> list[Header]:
+    """read_header_candidates() of a text that begins with the header row."""
+    text = text.lstrip("\ufeff")
     candidates = []
     for delimiter in (",", ";"):
         try:
@@ -455,33 +449,44 @@ def _stray_quote(line: str, delimiter: str) -> str | None:
     return None
 
 
+def _records(readable_path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record after the header, with the physical line it starts on (csv.Error at malformed quoting: `.line`)."""
+    with readable_path.open("r", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+        record_start = 1
+        try:
+            for row in reader:
+                if reader.line_num > 1:
+                    yield record_start, row
+                record_start = reader.line_num + 1
+        except csv.Error as error:
+            error.line = record_start
+            raise
+
+
 def locate_csv_structure_error(readable_path: Path, delimiter: str, expected_fields: int) -> tuple[int, str, str | None] | None:
     """Find the physical line of the first malformed record (only called after DuckDB refused the file).
 
     Python's csv module is used here because it counts physical lines; this runs
     once per rejected file, on the error path only.
     """
-    with readable_path.open("r", encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
-        record_start = 1
-        try:
-            for row in reader:
-                if reader.line_num > 1 and len(row) != expected_fields and row:
-                    return record_start, f"expected {expected_fields} fields, found {len(row)}", None
-                record_start = reader.line_num + 1
-        except csv.Error as error:
-            return record_start, f"malformed quoting ({error}); a quoted field is not closed", _unclosed_field(
-                readable_path, record_start, delimiter
-            )
+    try:
+        for line, row in _records(readable_path, delimiter):
+            if len(row) != expected_fields and row:
+                return line, f"expected {expected_fields} fields, found {len(row)}", None
+    except csv.Error as error:
+        return error.line, f"malformed quoting ({error}); a quoted field is not closed", _unclosed_field(
+            readable_path, error.line, delimiter
+        )
     return None
 
 
 def _unclosed_field(readable_path: Path, line: int, delimiter: str) -> str | None:
     """The header name of the field whose quote opens in the record starting at `line` and is never closed."""
-    header = _header_names(readable_path)
+    header = _likeliest_header(read_header_candidates(readable_path))
     if header is None:
         return None
-    names = header[0]
+    names = header.columns
     with readable_path.open("r", encoding="utf-8", newline="") as handle:
         for _ in range(line - 1):
             if not handle.readline():
@@ -497,23 +502,19 @@ def locate_extra_fields(readable_path: Path, delimiter: str, expected_fields: in
     DuckDB reads such a record without a word when its extra fields are empty,
     dropping them: the values before them are then shifted by one column.
     """
-    with readable_path.open("r", encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
-        record_start = 1
-        try:
-            for row in reader:
-                if reader.line_num > 1 and len(row) > expected_fields:
-                    extra = row[expected_fields:]
-                    problem = f"expected {expected_fields} fields (the header's), found {len(row)}"
-                    if not any(extra):
-                        problem += (
-                            f"; the last {len(extra)} are empty: a value split in two by an unquoted {delimiter!r} "
-                            f"(such as a count written 1{delimiter}234 without quotes), or a {delimiter!r} at the end of the line"
-                        )
-                    return record_start, problem
-                record_start = reader.line_num + 1
-        except csv.Error:
-            return None
+    try:
+        for line, row in _records(readable_path, delimiter):
+            if len(row) > expected_fields:
+                extra = row[expected_fields:]
+                problem = f"expected {expected_fields} fields (the header's), found {len(row)}"
+                if not any(extra):
+                    problem += (
+                        f"; the last {len(extra)} are empty: a value split in two by an unquoted {delimiter!r} "
+                        f"(such as a count written 1{delimiter}234 without quotes), or a {delimiter!r} at the end of the line"
+                    )
+                return line, problem
+    except csv.Error:
+        return None
     return None
 
 
@@ -525,7 +526,7 @@ def locate_undecodable_text(path: Path, encoding: str) -> tuple[int | None, str 
     with path.open("rb") as handle:
         while True:
             chunk = handle.read(CHUNK_SIZE)
-            text = decoder.decode(chunk, final=not chunk).lstrip("\ufeff") if line == 1 and not line_text else decoder.decode(chunk, final=not chunk)
+            text = decoder.decode(chunk, final=not chunk)  # the UTF-16 decoder takes the byte-order mark
             bad = text.find("\ufffd")
             upto = text if bad < 0 else text[:bad]
             breaks = upto.count("\n")
@@ -539,14 +540,9 @@ def locate_undecodable_text(path: Path, encoding: str) -> tuple[int | None, str 
                 break
             if not chunk:
                 return None, None
-    candidates = []
-    for delimiter in (",", ";"):
-        try:
-            candidates.append((next(csv.reader([header if header is not None else line_text], delimiter=delimiter)), delimiter))
-        except (StopIteration, csv.Error):
-            continue
-    if not candidates:
+    found = _likeliest_header(header_candidates(header if header is not None else line_text))
+    if found is None:
         return line, None
-    names, delimiter = max(candidates, key=lambda candidate: len(candidate[0]))
+    names, delimiter = found.columns, found.delimiter
     field, _open = _field_states(line_text, delimiter)
-    return line, names[field].strip() if field < len(names) else None
+    return line, names[field] if field < len(names) else None

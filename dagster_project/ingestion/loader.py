@@ -847,7 +847,7 @@ class _TypedFile:
         if wrong:
             self._raise_first_problem(readable, run_date, self._date_out_of_range(run_date))
 
-    def delimiters_inside(self, file_delimiters: int | None, rows: int) -> int | None:
+    def delimiters_inside(self, file_delimiters: int, rows: int) -> int:
         """The delimiters a file of `rows` records must hold inside its values: all but those between the fields.
 
         The header and every record have exactly the header's fields, so
@@ -855,8 +855,6 @@ class _TypedFile:
         some. A record with extra fields leaves fewer for the values than they
         hold; that is all it can do (DuckDB refuses a record with fewer fields).
         """
-        if file_delimiters is None:
-            return None
         in_header = sum(name.count(self.delimiter) for name in self.names)
         return file_delimiters - (len(self.names) - 1) * (rows + 1) - in_header
 
