@@ -125,3 +125,40 @@ def test_a_staging_table_of_an_older_version_loses_the_columns_it_no_longer_has(
         columns = [row[0] for row in conn.execute("describe staging.stg_landing__posts").fetchall()]
     assert "source_format" not in columns and "file_hash" not in columns
     assert columns[-2:] == ["file_path", "line_number"]
+
+
+def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypatch):
+    """A warehouse whose rows were read by other rules (READER_VERSION) reads the same bytes again, once."""
+    from dagster_project.ingestion import loader
+
+    landing = new_landing(tmp_path)
+    (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
+    (landing / "b.csv").write_text(HEADER + post(3, 1))
+    database = tmp_path / "bts.duckdb"
+    build_staging(landing, database, tmp_path / "first")
+    with duckdb.connect(str(database)) as conn:
+        assert conn.execute("select distinct reader_version from raw.landing_files").fetchall() == [(loader.READER_VERSION,)]
+        # as a warehouse of a version before reader versions: no such column, and rows its rules read otherwise
+        conn.execute("alter table raw.landing_files drop column reader_version")
+        conn.execute("update raw.posts set likes = 999 where file_path = 'a.csv'")
+
+    def sync() -> dict[str, str]:
+        with duckdb.connect(str(database)) as conn:
+            report = sync_landing(conn, landing, tmp_path / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
+        return {outcome.path: outcome.status for outcome in report.outcomes}
+
+    assert sync() == {"accounts.csv": "loaded", "a.csv": "loaded", "b.csv": "loaded"}
+    with duckdb.connect(str(database), read_only=True) as conn:
+        assert conn.execute("select post_id, likes from raw.posts order by post_id").fetchall() == [("1", 5), ("2", 7), ("3", 1)]
+    assert sync() == {"accounts.csv": "unchanged", "a.csv": "unchanged", "b.csv": "unchanged"}
+    monkeypatch.setattr(loader, "READER_VERSION", loader.READER_VERSION + 1)
+    assert sync() == {"accounts.csv": "loaded", "a.csv": "loaded", "b.csv": "loaded"}
+
+    # the staging build run as a separate dbt process sees the rows the current rules read
+    incremental = build_staging(landing, database, tmp_path / "second")
+    full = build_staging(landing, tmp_path / "full.duckdb", tmp_path / "full")
+    assert incremental == full
+    assert [row[:2] for row in incremental] == [("1", 5), ("2", 7), ("3", 1)]
+    with duckdb.connect(str(database), read_only=True) as conn:
+        assert conn.execute("select count(*), count(distinct file_hash) from raw.posts").fetchone() == (3, 2)
+        assert conn.execute("select distinct reader_version from raw.landing_files").fetchall() == [(loader.READER_VERSION,)]

@@ -61,6 +61,17 @@ MAX_RECORD_BYTES = 64 << 20  # one record (a post with its text) may be long; 64
 # ASOF join on the records holding breaks (1.24 -> 0.84 s at 687,500 records),
 # below it the positional join, whose set-up is cheaper (benchmarks/README.md).
 ASOF_LINE_NUMBERS_FROM = 300_000
+# The version of the rules that read a landing file into raw rows (formats,
+# parsing, typing, validation). Each loaded file's row of raw.landing_files
+# records the version it was read under; a file read under another one (or
+# before versions were recorded: NULL) is read again at the next sync, like a
+# file whose bytes changed, so that a warehouse never keeps rows that the
+# current rules would read differently or reject. Raise it with any change
+# that can turn the same bytes into other rows or another verdict.
+#   1: records with more fields than the header, even empty ones, are rejected
+#      (earlier versions dropped empty trailing fields and loaded such records
+#      shifted); X content's Date is validated.
+READER_VERSION = 1
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -84,7 +95,8 @@ create table if not exists raw.changed_posts (
 );
 create table if not exists raw.landing_files (
     file_hash varchar primary key, format varchar not null, raw_table varchar not null,
-    rows_read bigint not null, first_path varchar not null, loaded_at timestamptz not null, timezone varchar not null
+    rows_read bigint not null, first_path varchar not null, loaded_at timestamptz not null, timezone varchar not null,
+    reader_version integer
 );
 create table if not exists raw.landing_paths (
     path varchar primary key, size_bytes bigint not null, mtime_ns bigint not null,
@@ -138,6 +150,8 @@ class SyncReport:
 
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(RAW_DDL)
+    # warehouses created before READER_VERSION: their files read NULL, so they are read again
+    conn.execute("alter table raw.landing_files add column if not exists reader_version integer")
 
 
 def sync_landing(
@@ -162,8 +176,11 @@ def sync_landing(
         row[0]: row[1:]
         for row in conn.execute("select path, size_bytes, mtime_ns, file_hash, loaded_hash from raw.landing_paths").fetchall()
     }
+    # what each loaded file was read under: bytes read under another timezone or other rules are read again
+    loaded_under = (timezone, READER_VERSION)
     loaded_hashes = {
-        row[0]: row[1] for row in conn.execute("select file_hash, timezone from raw.landing_files").fetchall()
+        row[0]: (row[1], row[2])
+        for row in conn.execute("select file_hash, timezone, reader_version from raw.landing_files").fetchall()
     }
     outcomes: list[FileOutcome] = []
     rejections: list[LandingFileError] = []
@@ -179,7 +196,7 @@ def sync_landing(
     inspections = _Inspections(changed)
 
     def already_loaded(file_hash: str) -> bool:
-        return loaded_hashes.get(file_hash) == timezone
+        return loaded_hashes.get(file_hash) == loaded_under
 
     small_files = _SmallFileGroups(scan.entries, inspections, scratch_dir, known, changed, already_loaded)
     grouped_until = 0
@@ -196,7 +213,7 @@ def sync_landing(
                 loaded = _load_small_files(conn, group, layout, timezone, run_date)
                 if isinstance(loaded, dict):
                     for member in group:
-                        loaded_hashes[member.inspection.content_hash] = timezone
+                        loaded_hashes[member.inspection.content_hash] = loaded_under
                         rows = loaded[member.entry.relative_path]
                         outcomes.append(FileOutcome(member.entry.relative_path, member.inspection.content_hash, layout.fmt.name, rows, "loaded"))
                         log(f"loaded {member.entry.relative_path}: {rows} rows ({layout.fmt.name})")
@@ -227,7 +244,7 @@ def sync_landing(
                 if TYPING_AHEAD and following is not None and not unchanged_since_last_run(following) and not small_files.may_group(following):
                     typing.start(following, inspections.of(following), beside=typed, loading=file_hash)
                 fmt, rows = _load_file(typed, inspection, previous_loaded_hash, timezone)
-                loaded_hashes[file_hash] = timezone
+                loaded_hashes[file_hash] = loaded_under
                 outcomes.append(FileOutcome(entry.relative_path, file_hash, fmt.name, rows, "loaded"))
                 log(f"loaded {entry.relative_path}: {rows} rows ({fmt.name})")
             except (duckdb.InterruptException, duckdb.FatalException):
@@ -1087,7 +1104,7 @@ def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> Non
 
 
 def _drop_replaced_rows(conn: duckdb.DuckDBPyConnection, path: str, file_hash: str, previous_loaded_hash: str | None) -> None:
-    """Before `path` loads `file_hash`: drop its previous bytes' rows (unless another path holds them) and the same bytes' rows of another timezone."""
+    """Before `path` loads `file_hash`: drop its previous bytes' rows (unless another path holds them) and the same bytes' rows of another timezone or reader version."""
     if previous_loaded_hash and previous_loaded_hash != file_hash:
         still_used = conn.execute(
             "select count(*) from raw.landing_paths where loaded_hash = ? and path <> ?",
@@ -1098,7 +1115,8 @@ def _drop_replaced_rows(conn: duckdb.DuckDBPyConnection, path: str, file_hash: s
             for table in RAW_TABLES:
                 conn.execute(f"delete from raw.{table} where file_hash = ?", [previous_loaded_hash])
             conn.execute("delete from raw.landing_files where file_hash = ?", [previous_loaded_hash])
-    # A timezone change reloads the same bytes: drop what they loaded under the old zone.
+    # A timezone change (or new reading rules, READER_VERSION) reloads the same bytes: drop
+    # what they loaded before.
     # Raw rows are written and deleted in the same transactions as their file's row of
     # raw.landing_files, so bytes it does not list have no rows to drop: new bytes (every
     # file of a first load) skip three scans of the raw tables' file hashes.
@@ -1140,8 +1158,8 @@ def _replace_rows(
     _drop_replaced_rows(conn, entry.relative_path, file_hash, previous_loaded_hash)
     _insert_typed_rows(conn, fmt, "$hash", "$path", "", {"hash": file_hash, "path": entry.relative_path})
     conn.execute(
-        "insert into raw.landing_files values (?, ?, ?, ?, ?, now(), ?)",
-        [file_hash, fmt.name, fmt.table, rows, entry.relative_path, timezone],
+        "insert into raw.landing_files values (?, ?, ?, ?, ?, now(), ?, ?)",
+        [file_hash, fmt.name, fmt.table, rows, entry.relative_path, timezone, READER_VERSION],
     )
     conn.execute(
         "insert or replace into raw.landing_paths values (?, ?, ?, ?, ?)",
@@ -1384,9 +1402,10 @@ def _write_small_files(
             _drop_replaced_rows(cursor, member.entry.relative_path, member.inspection.content_hash, member.previous_loaded_hash)
     _insert_typed_rows(cursor, fmt, "__hash", "__path", " order by __record", {})
     cursor.execute(
-        "insert into raw.landing_files select file_hash, $format, $table, records.rows, path, now(), $timezone "
+        "insert into raw.landing_files select file_hash, $format, $table, records.rows, path, now(), $timezone, $version "
         "from small_files inner join (select unnest($paths) as path, unnest($rows) as rows) as records using (path)",
-        {"format": fmt.name, "table": fmt.table, "paths": list(rows), "rows": list(rows.values()), "timezone": timezone},
+        {"format": fmt.name, "table": fmt.table, "paths": list(rows), "rows": list(rows.values()), "timezone": timezone,
+         "version": READER_VERSION},
     )
     cursor.execute(
         "insert or replace into raw.landing_paths "
