@@ -142,9 +142,12 @@ def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypat
         conn.execute("alter table raw.landing_files drop column reader_version")
         conn.execute("update raw.posts set likes = 999 where file_path = 'a.csv'")
 
+    notes = []
+
     def sync() -> dict[str, str]:
         with duckdb.connect(str(database)) as conn:
             report = sync_landing(conn, landing, tmp_path / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
+        notes.append(report.notes)
         return {outcome.path: outcome.status for outcome in report.outcomes}
 
     assert sync() == {"accounts.csv": "loaded", "a.csv": "loaded", "b.csv": "loaded"}
@@ -153,6 +156,10 @@ def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypat
     assert sync() == {"accounts.csv": "unchanged", "a.csv": "unchanged", "b.csv": "unchanged"}
     monkeypatch.setattr(loader, "READER_VERSION", loader.READER_VERSION + 1)
     assert sync() == {"accounts.csv": "loaded", "a.csv": "loaded", "b.csv": "loaded"}
+    # the user is told, since a one-quarter run leaves the other quarters' figures as they were
+    read_again = "3 file(s) read again (a.csv, accounts.csv, b.csv): loaded before under another timezone"
+    assert [[note[:len(read_again)] for note in run] for run in notes] == [[read_again], [], [read_again]]
+    assert "`bts run --all` refreshes every one" in notes[0][0]
 
     # the staging build run as a separate dbt process sees the rows the current rules read
     incremental = build_staging(landing, database, tmp_path / "second")

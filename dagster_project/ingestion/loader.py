@@ -182,6 +182,7 @@ def sync_landing(
         row[0]: (row[1], row[2])
         for row in conn.execute("select file_hash, timezone, reader_version from raw.landing_files").fetchall()
     }
+    previously_loaded_under = dict(loaded_hashes)
     outcomes: list[FileOutcome] = []
     rejections: list[LandingFileError] = []
 
@@ -262,6 +263,16 @@ def sync_landing(
         typing.close()  # stops the typing thread, also when a load raises
         inspections.close()  # and the inspecting one
 
+    read_again = sorted(
+        outcome.path for outcome in outcomes
+        if outcome.status == "loaded" and previously_loaded_under.get(outcome.file_hash, loaded_under) != loaded_under
+    )
+    if read_again:
+        notes.append(
+            f"{len(read_again)} file(s) read again ({', '.join(read_again[:3])}{', ...' if len(read_again) > 3 else ''}): "
+            "loaded before under another timezone or by an older version of the pipeline's reading rules; "
+            "a run refreshes its own quarters and years only, `bts run --all` refreshes every one"
+        )
     present = {entry.relative_path for entry in scan.entries}
     removed = sorted(path for path in known if path not in present)
     _forget_removed(conn, removed)
