@@ -130,7 +130,7 @@ def touch_every_file(landing: Landing) -> None:
 STEPS = [
     (first_landing, "Europe/Paris"),
     (second_landing, "Europe/Paris"),
-    (lambda landing: None, "America/New_York"),  # the same bytes, another zone: everything loads again, one by one
+    (lambda landing: None, "America/New_York"),  # the same bytes, another zone: everything loads again, as in a new warehouse
     (touch_every_file, "America/New_York"),
 ]
 
@@ -211,9 +211,29 @@ def test_small_files_load_together_exactly_what_they_load_one_at_a_time(tmp_path
         (["posts/o1.csv", "posts/q1.csv", "posts/q2.csv", "posts/q3.csv"], 2),  # a record with an extra empty field
         (["posts/o1.csv", "posts/q1.csv"], "loaded"),
     ]
-    assert groups[16:] == [
+    assert groups[16:18] == [
         (["posts/l1.csv", "posts/l2.csv"], "loaded"),  # re-exported; post 93 now under another handle
         (["posts/p1.csv", "posts/p2.csv"], "loaded"),
+    ]
+    # Another timezone: every file is read again from empty raw tables, in groups as on a first load
+    # (the second landing's files: c01.csv and c04.csv deleted, f2.csv rewritten, p*.csv added). A group
+    # cut short is cut where the first sync cut it, or file by file (g1.csv, then h1.csv).
+    assert groups[18:] == [
+        (["followers/a.csv", "followers/b.csv"], "loaded"),
+        (["posts/c02.csv", "posts/c03.csv", "posts/c05.csv", "posts/c06.csv", "posts/c07.csv"], "loaded"),
+        (["posts/c09.csv", "posts/e0.csv", "posts/e1.csv", "posts/e2.csv"], "loaded"),
+        (["posts/f1.csv", "posts/f2.csv", "posts/f3.csv"], "loaded"),
+        (["posts/g1.csv", "posts/g2.csv", "posts/h1.csv", "posts/h2.csv"], 0),
+        (["posts/g2.csv", "posts/h1.csv", "posts/h2.csv"], 1),
+        (["posts/i1.csv", "posts/i2.csv"], "loaded"),
+        (["posts/j1.csv", "posts/j2.csv", "posts/j3.csv", "posts/j4.csv"], "loaded"),
+        (["posts/k1.csv", "posts/k2.csv"], None),
+        (["posts/l1.csv", "posts/l2.csv"], "loaded"),
+        (["posts/l3.csv", "posts/l4.csv"], "loaded"),
+        (["posts/m1.csv", "posts/m2.csv"], 0),
+        (["posts/n1.csv", "posts/n2.csv"], "loaded"),
+        (["posts/o1.csv", "posts/p1.csv", "posts/p2.csv", "posts/q1.csv", "posts/q2.csv", "posts/q3.csv"], 4),
+        (["posts/o1.csv", "posts/p1.csv", "posts/p2.csv", "posts/q1.csv"], "loaded"),
     ]
 
 

@@ -127,6 +127,12 @@ def test_a_staging_table_of_an_older_version_loses_the_columns_it_no_longer_has(
     assert columns[-2:] == ["file_path", "line_number"]
 
 
+def staging_exists(conn: duckdb.DuckDBPyConnection) -> bool:
+    return conn.execute(
+        "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = 'stg_landing__posts'"
+    ).fetchone() == (1,)
+
+
 def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypatch):
     """A warehouse whose rows were read by other rules (READER_VERSION) reads the same bytes again, once."""
     from dagster_project.ingestion import loader
@@ -153,6 +159,9 @@ def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypat
     assert sync() == {"accounts.csv": "loaded", "a.csv": "loaded", "b.csv": "loaded"}
     with duckdb.connect(str(database), read_only=True) as conn:
         assert conn.execute("select post_id, likes from raw.posts order by post_id").fetchall() == [("1", 5), ("2", 7), ("3", 1)]
+        # every file was stale: loaded as in a new warehouse, staging left for dbt to build in full
+        assert not staging_exists(conn)
+        assert conn.execute("select count(*) from raw.changed_posts").fetchone() == (0,)
     assert sync() == {"accounts.csv": "unchanged", "a.csv": "unchanged", "b.csv": "unchanged"}
     monkeypatch.setattr(loader, "READER_VERSION", loader.READER_VERSION + 1)
     assert sync() == {"accounts.csv": "loaded", "a.csv": "loaded", "b.csv": "loaded"}
@@ -169,3 +178,24 @@ def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypat
     with duckdb.connect(str(database), read_only=True) as conn:
         assert conn.execute("select count(*), count(distinct file_hash) from raw.posts").fetchone() == (3, 2)
         assert conn.execute("select distinct reader_version from raw.landing_files").fetchall() == [(loader.READER_VERSION,)]
+
+
+def test_some_files_read_under_older_rules_are_replaced_one_by_one(tmp_path):
+    """Only part of the warehouse stale (a sync stopped half-way through reading everything again): staging is kept and updated."""
+    landing = new_landing(tmp_path)
+    (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
+    (landing / "b.csv").write_text(HEADER + post(3, 1))
+    database = tmp_path / "bts.duckdb"
+    build_staging(landing, database, tmp_path / "first")
+    with duckdb.connect(str(database)) as conn:
+        conn.execute("update raw.landing_files set reader_version = null where first_path = 'b.csv'")
+        conn.execute("update raw.posts set likes = 999 where file_path = 'b.csv'")
+        report = sync_landing(conn, landing, tmp_path / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
+        assert {outcome.path: outcome.status for outcome in report.outcomes} == {
+            "accounts.csv": "unchanged", "a.csv": "unchanged", "b.csv": "loaded"}
+        assert staging_exists(conn)
+        assert conn.execute("select post_id from raw.changed_posts").fetchall() == [("3",), ("3",)]  # its old rows and its new
+
+    incremental = build_staging(landing, database, tmp_path / "second")
+    assert incremental == build_staging(landing, tmp_path / "full.duckdb", tmp_path / "full")
+    assert [row[:2] for row in incremental] == [("1", 5), ("2", 7), ("3", 1)]

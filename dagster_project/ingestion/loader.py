@@ -183,6 +183,13 @@ def sync_landing(
         for row in conn.execute("select file_hash, timezone, reader_version from raw.landing_files").fetchall()
     }
     previously_loaded_under = dict(loaded_hashes)
+    # Every file read under another timezone or other rules (BTS_TIMEZONE changed, or the
+    # pipeline's reading rules): all are read again, as in a new warehouse, rather than
+    # replaced one by one (about half the time at ten million posts; _start_afresh).
+    afresh = bool(loaded_hashes) and all(under != loaded_under for under in loaded_hashes.values())
+    if afresh:
+        _start_afresh(conn)
+        loaded_hashes = {}
     outcomes: list[FileOutcome] = []
     rejections: list[LandingFileError] = []
 
@@ -191,7 +198,7 @@ def sync_landing(
 
     def unchanged_since_last_run(entry: LandingEntry) -> bool:
         previous = known.get(entry.relative_path)
-        return previous is not None and previous[0] == entry.size_bytes and previous[1] == entry.mtime_ns
+        return not afresh and previous is not None and previous[0] == entry.size_bytes and previous[1] == entry.mtime_ns
 
     changed = [entry for entry in scan.entries if not unchanged_since_last_run(entry)]
     inspections = _Inspections(changed)
@@ -451,6 +458,29 @@ def _register_path(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, file_ha
         "insert or replace into raw.landing_paths values (?, ?, ?, ?, ?)",
         [entry.relative_path, entry.size_bytes, entry.mtime_ns, file_hash, loaded_hash],
     )
+
+
+def _start_afresh(conn: duckdb.DuckDBPyConnection) -> None:
+    """Empty the raw tables and drop dbt's stg_landing__posts, in one transaction, so that the files load as in a new warehouse.
+
+    For a sync in which every loaded file must be read again. Replacing them
+    one by one would delete and rewrite every raw row file by file, list
+    every post in raw.changed_posts, and have dbt rebuild the whole of
+    staging incrementally; a new warehouse's load writes each row once and
+    dbt builds staging in full, since it does not exist (_staging_is_built).
+    raw.landing_paths stays: it knows the paths that leave, and the files'
+    previous hashes, whose rows are already gone. A file rejected now has no
+    rows until it loads (the run fails and publishes nothing, as it would have).
+    """
+    conn.execute("begin transaction")
+    try:
+        for table in (*RAW_TABLES, "landing_files", "changed_posts"):
+            conn.execute(f"delete from raw.{table}")
+        conn.execute("drop table if exists staging.stg_landing__posts")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
 
 
 def _forget_removed(conn: duckdb.DuckDBPyConnection, removed: list[str]) -> None:
