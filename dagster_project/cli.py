@@ -122,6 +122,9 @@ def _quarters_with_data() -> list[Quarter]:
             settings.run_date(),
             log=lambda message: None,
         )
+        if report.read_again:
+            # the run's own sync will find them loaded: say it here, once
+            _say(report.read_again_note())
         first, last = conn.execute(
             "select min(cast(timezone(?, published_at) as date)), max(cast(timezone(?, published_at) as date)) from raw.posts",
             [settings.timezone_name(), settings.timezone_name()],

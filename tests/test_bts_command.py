@@ -125,3 +125,19 @@ def test_all_without_a_loadable_post_names_every_rejected_file(environment, caps
         f"[bts] error: no post in {landing} could be loaded: nothing to run\n"
         "  rejected posts.csv, line 2, column 'likes': expected a non-negative integer"
     ) in capsys.readouterr().err
+
+
+def test_all_says_when_it_read_files_again_under_another_timezone(environment, monkeypatch, capsys):
+    # its own sync reads them again; the run's sync after it finds them loaded and has nothing to say
+    _landing_with_posts_published(environment / "landing", "2026-02-01T10:00:00")
+    cli._quarters_with_data()
+    assert "read again" not in capsys.readouterr().err
+    monkeypatch.setenv("BTS_TIMEZONE", "America/New_York")
+    assert [quarter.label for quarter in cli._quarters_with_data()] == ["2026-Q1"]
+    assert (
+        "[bts] 2 file(s) read again (accounts.csv, posts.csv): loaded before under another timezone or by an older "
+        "version of the pipeline's reading rules; a run refreshes its own quarters and years only, `bts run --all` "
+        "refreshes every one"
+    ) in capsys.readouterr().err
+    cli._quarters_with_data()
+    assert "read again" not in capsys.readouterr().err

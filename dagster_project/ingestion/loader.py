@@ -134,6 +134,18 @@ class SyncReport:
     rejections: list[LandingFileError]
     removed_paths: list[str]
     notes: list[str]
+    # files loaded before under another timezone or other reading rules, loaded again now
+    read_again: list[str] = dataclasses.field(default_factory=list)
+
+    def read_again_note(self) -> str | None:
+        if not self.read_again:
+            return None
+        shown = ", ".join(self.read_again[:3]) + (", ..." if len(self.read_again) > 3 else "")
+        return (
+            f"{len(self.read_again)} file(s) read again ({shown}): loaded before under another timezone or by an "
+            "older version of the pipeline's reading rules; a run refreshes its own quarters and years only, "
+            "`bts run --all` refreshes every one"
+        )
 
     @property
     def loaded(self) -> list[FileOutcome]:
@@ -274,18 +286,14 @@ def sync_landing(
         outcome.path for outcome in outcomes
         if outcome.status == "loaded" and previously_loaded_under.get(outcome.file_hash, loaded_under) != loaded_under
     )
-    if read_again:
-        notes.append(
-            f"{len(read_again)} file(s) read again ({', '.join(read_again[:3])}{', ...' if len(read_again) > 3 else ''}): "
-            "loaded before under another timezone or by an older version of the pipeline's reading rules; "
-            "a run refreshes its own quarters and years only, `bts run --all` refreshes every one"
-        )
     present = {entry.relative_path for entry in scan.entries}
     removed = sorted(path for path in known if path not in present)
     _forget_removed(conn, removed)
     _record_rejections(conn, rejections)
     shutil.rmtree(scratch_dir, ignore_errors=True)
-    report = SyncReport(outcomes, rejections, removed, notes)
+    report = SyncReport(outcomes, rejections, removed, notes, read_again)
+    if read_again:
+        notes.append(report.read_again_note())
     log(report.summary())
     return report
 
