@@ -133,15 +133,21 @@ def staging_exists(conn: duckdb.DuckDBPyConnection) -> bool:
     ).fetchone() == (1,)
 
 
-def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypatch):
-    """A warehouse whose rows were read by other rules (READER_VERSION) reads the same bytes again, once."""
-    from dagster_project.ingestion import loader
-
+def built_warehouse_of_two_files(tmp_path: Path) -> tuple[Path, Path]:
+    """a.csv (posts 1 and 2) and b.csv (post 3), loaded and staged by the current rules."""
     landing = new_landing(tmp_path)
     (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
     (landing / "b.csv").write_text(HEADER + post(3, 1))
     database = tmp_path / "bts.duckdb"
     build_staging(landing, database, tmp_path / "first")
+    return landing, database
+
+
+def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypatch):
+    """A warehouse whose rows were read by other rules (READER_VERSION) reads the same bytes again, once."""
+    from dagster_project.ingestion import loader
+
+    landing, database = built_warehouse_of_two_files(tmp_path)
     with duckdb.connect(str(database)) as conn:
         assert conn.execute("select distinct reader_version from raw.landing_files").fetchall() == [(loader.READER_VERSION,)]
         # as a warehouse of a version before reader versions: no such column, and rows its rules read otherwise
@@ -182,11 +188,7 @@ def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypat
 
 def test_some_files_read_under_older_rules_are_replaced_one_by_one(tmp_path):
     """Only part of the warehouse stale (a sync stopped half-way through reading everything again): staging is kept and updated."""
-    landing = new_landing(tmp_path)
-    (landing / "a.csv").write_text(HEADER + post(1, 5) + post(2, 7))
-    (landing / "b.csv").write_text(HEADER + post(3, 1))
-    database = tmp_path / "bts.duckdb"
-    build_staging(landing, database, tmp_path / "first")
+    landing, database = built_warehouse_of_two_files(tmp_path)
     with duckdb.connect(str(database)) as conn:
         conn.execute("update raw.landing_files set reader_version = null where first_path = 'b.csv'")
         conn.execute("update raw.posts set likes = 999 where file_path = 'b.csv'")
