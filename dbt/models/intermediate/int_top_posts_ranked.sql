@@ -51,6 +51,7 @@ member_posts as (
         counted_posts.platform,
         counted_posts.post_id,
         counted_posts.published_at,
+        counted_posts.published_date,
         counted_posts.post_type,
         counted_posts.likes,
         counted_posts.comments,
@@ -106,6 +107,10 @@ with_text as (
     left join posts
         on top_ten.platform = posts.platform
         and top_ten.post_id = posts.post_id
+        -- the same post, so the same day: DuckDB then skips the parts of
+        -- staging outside the run's days instead of reading every text
+        -- (at 40 million posts, a one-quarter run: 1.5 -> 0.9 s, 1.3 -> 0.8 GB)
+        and top_ten.published_date = posts.published_date
 
 )
 
