@@ -84,6 +84,7 @@ rated_posts as not materialized (
         posts.handle,
         posts.published_at,
         posts.published_date,
+        cast(date_trunc('quarter', posts.published_date) as date) as quarter_start,
         posts.post_type,
         posts.likes,
         posts.comments,
@@ -108,7 +109,7 @@ account_quarter_thresholds as (
     select
         platform,
         handle,
-        cast(date_trunc('quarter', published_date) as date) as quarter_start,
+        quarter_start,
         list_min(max(post_interaction, 10)) as tenth_best_interaction
     from rated_posts
     group by platform, handle, quarter_start
@@ -119,12 +120,12 @@ candidates as (
 
     -- the second pass meets a few thousand thresholds, not the posts of the
     -- first: keeping those (one row per post) spilled to disk at 20 million
-    select rated_posts.*
+    select rated_posts.* exclude (quarter_start)
     from rated_posts
     inner join account_quarter_thresholds
         on rated_posts.platform = account_quarter_thresholds.platform
         and rated_posts.handle = account_quarter_thresholds.handle
-        and cast(date_trunc('quarter', rated_posts.published_date) as date) = account_quarter_thresholds.quarter_start
+        and rated_posts.quarter_start = account_quarter_thresholds.quarter_start
     where rated_posts.post_interaction >= account_quarter_thresholds.tenth_best_interaction
 
 )
