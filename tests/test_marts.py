@@ -772,6 +772,38 @@ def test_one_data_test_checks_the_non_null_columns_and_names_those_holding_nulls
     assert failures == [("likes", 1), ("posts_per_day", rows)]
 
 
+def test_the_compound_key_test_names_each_repeated_key_with_its_occurrences(runs, database, tmp_path):
+    """`unique_combination_of_columns` (dbt/tests/generic) finds repeats by sorting hashes: it names every repeated key, once, and no other."""
+    broken = tmp_path / "broken.duckdb"
+    shutil.copyfile(database, broken)
+    with duckdb.connect(str(broken)) as con:
+        keys = con.execute(
+            "select quarter, panel, handle from marts.fct_account_quarter order by quarter, panel, handle limit 2"
+        ).fetchall()
+        first, second = keys
+        # the first key three times, the second twice; a row whose key only differs by its panel stays unique
+        repeat = "insert into marts.fct_account_quarter select * from marts.fct_account_quarter where quarter = ? and panel = ? and handle = ?"
+        for key in (first, first, second):
+            con.execute(repeat + " limit 1", list(key))
+        con.execute(
+            "insert into marts.fct_account_quarter select * replace ('not a panel' as panel) "
+            "from marts.fct_account_quarter where rowid = (select min(rowid) from marts.fct_account_quarter)"
+        )
+    completed = run_dbt(
+        tmp_path, broken, "test", "--select", "fct_account_quarter,test_name:unique_combination_of_columns", "--store-failures",
+        "--vars", json.dumps({"bts_quarter_from": "2024-Q1", "bts_quarter_to": "2024-Q1", "bts_run_date": "2024-05-10"}),
+    )
+    assert completed.returncode == 1, completed.stdout[-4000:]
+    assert "Got 2 results" in completed.stdout
+    with duckdb.connect(str(broken), read_only=True) as con:
+        (schema, table), = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema like '%dbt_test__audit' and table_name like 'unique_combination_of_columns_%'"
+        ).fetchall()
+        failures = con.execute(f'select quarter, panel, handle, occurrences from "{schema}"."{table}" order by occurrences').fetchall()
+    assert failures == [(*second, 2), (*first, 3)]
+
+
 def test_a_build_drops_the_tables_of_replaced_models(runs, database, tmp_path):
     """A warehouse built before int_counted_posts_enriched and int_post_hashtags_extracted were replaced loses them."""
     older = tmp_path / "older.duckdb"
