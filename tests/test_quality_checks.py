@@ -17,11 +17,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project import settings
 from dagster_project.quality import checks
 from dagster_project.quality.queries import RunPeriods
 from dagster_project.quarters import Quarter, quarter_range
@@ -401,17 +403,38 @@ def test_a_post_whose_observations_fall_in_two_quarters_counts_in_the_quarter_st
         f"published_date = published_date + interval 100 days where post_id = {A_Q3_POST}"
     )
     check = check_named("staging/stg_landing__posts", "posts_match_raw")
-    for quarters in (RUN_QUARTERS, Q3, (Quarter.parse("2021-Q4"),)):
+    for quarters in (RUN_QUARTERS, Q3, (Quarter.parse("2021-Q4"),), FIRST_THREE_QUARTERS):
         result = run_one_check(check, quarters=quarters)
         assert result.passed, (quarters, result.description)
 
 
-def test_a_post_whose_observations_fall_in_two_quarters_and_missing_from_staging_fails_in_the_earliest(working_copy):
+# The check finds the posts seen on both sides of the run's bounds with a hash table of the smaller
+# side's keys: the observations outside the run when they are fewer (2021-Q1 to 2021-Q3, the moved
+# copy falling in 2021-Q4), those inside otherwise (2021-Q3 alone).
+FIRST_THREE_QUARTERS = RUN_QUARTERS[:3]
+
+
+def observations_inside_and_outside(quarters) -> tuple[int, int]:
+    starts_at = dt.datetime.combine(quarters[0].start, dt.time(0), tzinfo=ZoneInfo("Europe/Paris"))
+    ends_at = dt.datetime.combine(quarters[-1].next().start, dt.time(0), tzinfo=ZoneInfo("Europe/Paris"))
+    with duckdb.connect(str(settings.working_db_path()), read_only=True) as con:
+        return con.execute(
+            "select count(*) filter (where published_at >= $1 and published_at < $2), "
+            "count(*) filter (where published_at < $1 or published_at >= $2) from raw.posts",
+            [starts_at, ends_at],
+        ).fetchone()
+
+
+@pytest.mark.parametrize("quarters, outside_fewer", [(RUN_QUARTERS, True), (FIRST_THREE_QUARTERS, True), (Q3, False)], ids=["2021", "2021-Q1 to Q3", "2021-Q3"])
+def test_a_post_whose_observations_fall_in_two_quarters_and_missing_from_staging_fails_in_the_earliest(working_copy, quarters, outside_fewer):
     working_copy(MOVED_COPY)
     working_copy(f"delete from staging.stg_landing__posts where post_id = {A_Q3_POST}")
-    result = run_one_check(check_named("staging/stg_landing__posts", "posts_match_raw"))
+    inside, outside = observations_inside_and_outside(quarters)
+    assert (outside <= inside) == outside_fewer, (inside, outside)
+    result = run_one_check(check_named("staging/stg_landing__posts", "posts_match_raw"), quarters=quarters)
     assert not result.passed
-    assert "staging_posts = distinct_raw_posts broken in 1 of 4 rows; first: quarter 2021-Q3" in result.description
+    rows = f"{len(quarters)} row" + ("s" if len(quarters) > 1 else "")
+    assert f"staging_posts = distinct_raw_posts broken in 1 of {rows}; first: quarter 2021-Q3" in result.description
 
 
 @pytest.mark.parametrize(

@@ -284,29 +284,61 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
     does not choose again), or of its earliest observation when staging lost
     it, which the check then shows.
     """
+    instants = periods.quarter_instants()
+    in_run, outside = conn.execute(
+        """
+        select
+            count(*) filter (where published_at >= $run_starts_at and published_at < $run_ends_at),
+            count(*) filter (where published_at < $run_starts_at or published_at >= $run_ends_at)
+        from raw.posts
+        """,
+        {"run_starts_at": instants["run_starts_at"], "run_ends_at": instants["run_ends_at"]},
+    ).fetchone()
+    # The posts seen on both sides of the run's bounds: DuckDB builds the hash table of a semi
+    # join on the `in (...)` side whatever the sizes, so that side is the smaller one (the
+    # observations outside, none in a run of every quarter; those inside, in a one-quarter run).
+    if outside <= in_run:
+        observed_outside = """
+            select distinct key_hash
+            from raw_observations
+            where key_hash in (
+                select hash(platform, post_id)
+                from raw.posts
+                where published_at < $run_starts_at or published_at >= $run_ends_at
+            )"""
+    else:
+        observed_outside = """
+            select distinct hash(platform, post_id) as key_hash
+            from raw.posts
+            where (published_at < $run_starts_at or published_at >= $run_ends_at)
+                and hash(platform, post_id) in (select key_hash from raw_observations)"""
     return _query(
         conn,
         f"""
         with
         {_RUN_QUARTERS_CTE},
-        raw_hashes as (
-            -- keys grouped by their 64-bit hash first: an integer groups faster than two texts
-            select hash(platform, post_id) as key_hash, count(*) as observations, min(published_at) as published_at
+        -- not materialized: each use reads the two columns it needs, straight from the table
+        raw_observations as not materialized (
+            -- keys taken by their 64-bit hash first: an integer sorts and compares faster than two texts
+            select hash(platform, post_id) as key_hash, published_at
             from raw.posts
             where published_at >= $run_starts_at and published_at < $run_ends_at
-            group by key_hash
+        ),
+        repeated_hashes as (
+            -- observed more than once (in several files, or, rarely, different keys of one hash):
+            -- found by sorting the hashes, not grouping them, which with every key distinct
+            -- would hold one hash-table entry per observation
+            select key_hash
+            from raw_observations
+            qualify key_hash = lag(key_hash) over (order by key_hash)
         ),
         observed_outside as (
             -- posts of the run's quarters also observed outside them
-            select distinct hash(platform, post_id) as key_hash
-            from raw.posts
-            where (published_at < $run_starts_at or published_at >= $run_ends_at)
-                and hash(platform, post_id) in (select key_hash from raw_hashes)
+            {observed_outside}
         ),
         unsettled_hashes as (
-            -- observed more than once (in several files, or, rarely, different keys of one hash)
-            -- or also outside the run's quarters
-            select key_hash from raw_hashes where observations > 1
+            -- observed more than once, or also outside the run's quarters
+            select key_hash from repeated_hashes
             union
             select key_hash from observed_outside
         ),
@@ -324,8 +356,9 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
             group by staging.platform, staging.post_id
         ),
         raw_keys as (
+            -- an observation of a settled hash is its post's only one
             select published_at
-            from raw_hashes
+            from raw_observations
             where key_hash not in (select key_hash from unsettled_hashes)
             union all
             select coalesce(kept.published_at, unsettled_keys.published_at) as published_at
@@ -355,7 +388,7 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
         left join raw_by_quarter on raw_by_quarter.quarter = run_periods.period
         order by quarter
         """,
-        {**periods.quarter_instants(), "first_day": periods.first_day, "last_day": periods.last_day},
+        {**instants, "first_day": periods.first_day, "last_day": periods.last_day},
     )
 
 
@@ -398,13 +431,13 @@ def staging_posts_violations(conn: duckdb.DuckDBPyConnection, periods: RunPeriod
             group by quarter_number
         ),
         repeated_hashes as (
-            -- keys grouped by their 64-bit hash first: an integer groups faster than two texts;
-            -- a hash seen twice is a duplicated key or (rarely) a collision, told apart below
-            select hash(platform, post_id) as key_hash
-            from run_posts
-            where not has_null_key
-            group by key_hash
-            having count(*) > 1
+            -- keys taken by their 64-bit hash first: an integer sorts faster than two texts;
+            -- a hash seen twice is a duplicated key or (rarely) a collision, told apart below.
+            -- Found by sorting the hashes, not grouping them: with every key distinct, a group by
+            -- holds one hash-table entry per post
+            select key_hash
+            from (select hash(platform, post_id) as key_hash from run_posts where not has_null_key)
+            qualify key_hash = lag(key_hash) over (order by key_hash)
         ),
         duplicated_keys as (
             -- grouped by the key itself, only the rows of a repeated hash (none when no key repeats)
