@@ -64,6 +64,13 @@ def warehouse_lock(announce=lambda message: print(message, file=sys.stderr, flus
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# DuckDB's allocator keeps the memory it frees for reuse, outside its memory ceiling, and hands it
+# back to the system after a bulk deallocation larger than this (512 MiB by default). At ten million
+# posts, ingestion's median resident memory was 823-894 MB with the default and 679-719 MB with
+# 32 MiB, its peak 1,481-1,588 and 1,430-1,464 MB, in the same time (benchmarks/README.md).
+ALLOCATOR_FLUSH_THRESHOLD = "32MB"
+
+
 @contextlib.contextmanager
 def working_connection(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the working database, closed on exit so dbt (another process) can open the file."""
@@ -74,6 +81,8 @@ def working_connection(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConne
         try:
             conn.execute("set TimeZone = 'UTC'")
             conn.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
+            # The same as dbt's (profiles.yml): memory DuckDB frees goes back to the system sooner
+            conn.execute(f"set allocator_bulk_deallocation_flush_threshold = '{ALLOCATOR_FLUSH_THRESHOLD}'")
             yield conn
         finally:
             conn.close()
