@@ -748,6 +748,17 @@ def test_marts_have_the_columns_and_types_of_the_contract(database):
                 assert columns(year_table) == signature.replace("quarter VARCHAR", "year INTEGER"), year_table
 
 
+def stored_failures(database: Path, table_prefix: str, columns: str) -> list[tuple]:
+    """The failing rows a data test run with --store-failures kept (the one table named `table_prefix...`), ordered by `columns`."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        (schema, table), = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema like '%dbt_test__audit' and table_name like ?",
+            [table_prefix + "%"],
+        ).fetchall()
+        return con.execute(f'select {columns} from "{schema}"."{table}" order by {columns}').fetchall()
+
+
 def test_one_data_test_checks_the_non_null_columns_and_names_those_holding_nulls(runs, database, tmp_path):
     """`not_null_columns` (dbt/tests/generic): one scan for all of a model's non-null columns; it passed in every build above."""
     broken = tmp_path / "broken.duckdb"
@@ -763,13 +774,7 @@ def test_one_data_test_checks_the_non_null_columns_and_names_those_holding_nulls
     )
     assert completed.returncode == 1, completed.stdout[-4000:]
     assert "Got 2 results" in completed.stdout
-    with duckdb.connect(str(broken), read_only=True) as con:
-        (schema, table), = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema like '%dbt_test__audit' and table_name like 'not_null_columns_fct_account_q%'"
-        ).fetchall()
-        failures = con.execute(f'select column_name, null_rows from "{schema}"."{table}" order by column_name').fetchall()
-    assert failures == [("likes", 1), ("posts_per_day", rows)]
+    assert stored_failures(broken, "not_null_columns_fct_account_q", "column_name, null_rows") == [("likes", 1), ("posts_per_day", rows)]
 
 
 def test_the_compound_key_test_names_each_repeated_key_with_its_occurrences(runs, database, tmp_path):
@@ -795,13 +800,7 @@ def test_the_compound_key_test_names_each_repeated_key_with_its_occurrences(runs
     )
     assert completed.returncode == 1, completed.stdout[-4000:]
     assert "Got 2 results" in completed.stdout
-    with duckdb.connect(str(broken), read_only=True) as con:
-        (schema, table), = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema like '%dbt_test__audit' and table_name like 'unique_combination_of_columns_%'"
-        ).fetchall()
-        failures = con.execute(f'select quarter, panel, handle, occurrences from "{schema}"."{table}" order by occurrences').fetchall()
-    assert failures == [(*second, 2), (*first, 3)]
+    assert stored_failures(broken, "unique_combination_of_columns_", "quarter, panel, handle, occurrences") == [(*first, 3), (*second, 2)]
 
 
 def test_a_build_drops_the_tables_of_replaced_models(runs, database, tmp_path):
