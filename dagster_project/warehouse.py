@@ -82,7 +82,7 @@ def working_connection(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConne
             conn.execute("set TimeZone = 'UTC'")
             conn.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
             # The same as dbt's (profiles.yml): memory DuckDB frees goes back to the system sooner
-            conn.execute(f"set allocator_bulk_deallocation_flush_threshold = '{ALLOCATOR_FLUSH_THRESHOLD}'")
+            conn.execute("set allocator_bulk_deallocation_flush_threshold = ?", [ALLOCATOR_FLUSH_THRESHOLD])
             yield conn
         finally:
             conn.close()
