@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import html.parser
+import inspect
 import os
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from conftest_report import write_analytics_db
 from dagster_project.ingestion import loader
 from dagster_project.ingestion.formats import quote_identifier
 from dagster_project.publication import publish
+from dagster_project.quality import queries
+from dagster_project.quarters import Quarter
 from dagster_project.reports.marts import Marts
 from dagster_project.reports.render import RunInfo, render_quarter_report
 from pipeline_runs import REPO, file_identity
@@ -30,6 +33,8 @@ from test_ingestion import CANONICAL_HEADER, Landing
 
 PACKAGE = REPO / "dagster_project"
 SQL_METHODS = {"execute", "executemany", "sql", "query"}
+# The package's own functions that execute the SQL text they are given, and that argument's position.
+SQL_FUNCTIONS = {"_query": 1}
 QUOTING_FUNCTIONS = {"quote_identifier", "_sql_string"}
 
 # Every variable whose value the package splices into SQL text, and why it is not data.
@@ -64,6 +69,23 @@ CODE_BUILT_SQL = {
         "path_sql": "a constant: a parameter reference or a column of typed_lines",
         "order_sql": "a constant ORDER BY clause, or none",
     },
+    "quality/queries.py": {
+        "_IN_RUN": "a constant condition (the run's bounds are parameters)",
+        "_OUTSIDE_RUN": "a constant condition (the run's bounds are parameters)",
+        "_STAGING_QUARTER": "a constant expression",
+        "_RUN_QUARTERS_CTE": "a constant CTE whose periods are parameters",
+        "_RUN_PERIODS_CTE": "a constant CTE whose periods are parameters",
+        "_MEMBERS_CTE": "a constant CTE",
+        "MAX_LISTED_ROWS": "an integer constant",
+        "probed": "one of two constant CTE names",
+        "built": "one of two constant CTE names",
+        "raw_table": "a name of RAW_TABLES (landing_rows_by_file rejects any other)",
+        "kind": "a name of PERIOD_KINDS (RunPeriods.bounds, which every query of a kind calls, rejects any other)",
+        "period": "kind under another name",
+        "_period_select": "a constant expression per kind of period",
+        "_account_values_cte": "constant SQL over PANEL_METRICS and a mart named after the kind of period",
+        "published_period": "a constant expression per kind of period",
+    },
     "publication/publish.py": {"table": "a name of MART_TABLES (the caller's constant), double-quoted"},
     "transformation/dbt_assets.py": {"key": "a schema and model alias of the dbt manifest, double-quoted"},
 }
@@ -79,9 +101,15 @@ def package_modules():
 def spliced_into_sql(tree: ast.AST):
     """(line, expression) for every expression formatted or concatenated into the SQL text of an execute-like call."""
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_METHODS and node.args):
+        if not isinstance(node, ast.Call):
             continue
-        for part in ast.walk(node.args[0]):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in SQL_METHODS and node.args:
+            sql = node.args[0]
+        elif isinstance(node.func, ast.Name) and len(node.args) > SQL_FUNCTIONS.get(node.func.id, len(node.args)):
+            sql = node.args[SQL_FUNCTIONS[node.func.id]]
+        else:
+            continue
+        for part in ast.walk(sql):
             if isinstance(part, ast.FormattedValue):
                 yield node.lineno, part.value
             elif isinstance(part, ast.BinOp) and isinstance(part.op, (ast.Add, ast.Mod)):
@@ -120,6 +148,25 @@ def test_no_value_read_from_a_file_is_spliced_into_sql_text():
             if names & DATA_NAMES:
                 spliced.append(f"{module}:{line}: {ast.unparse(expression)}")
     assert spliced == []
+
+
+def test_the_checks_queries_name_marts_only_after_a_known_kind_of_period_and_raw_tables_only_by_name():
+    periods = queries.RunPeriods((Quarter.parse("2023-Q4"),), dt.date(2024, 5, 1), "Europe/Paris")
+    kind_queries = [
+        function for name, function in vars(queries).items()
+        if inspect.isfunction(function) and function.__module__ == queries.__name__ and not name.startswith("_")
+        and "kind" in inspect.signature(function).parameters
+    ]
+    assert len(kind_queries) >= 8, kind_queries
+    with duckdb.connect() as conn:
+        conn.execute("create schema marts")
+        conn.execute("create table marts.kept (a int)")
+        for function in kind_queries:
+            with pytest.raises(ValueError, match="not a kind of period"):
+                function(conn, periods, "quarter; drop table marts.kept; --")
+        with pytest.raises(ValueError, match="not a raw table"):
+            queries.landing_rows_by_file(conn, "posts; drop table marts.kept; --")
+        assert conn.execute("select count(*) from marts.kept").fetchone() == (0,)
 
 
 def test_the_quoting_helpers_keep_any_text_inside_one_literal_or_identifier():

@@ -88,7 +88,13 @@ class RunPeriods:
         }
 
     def bounds(self, kind: str) -> dict[str, list]:
-        """Query parameters `period_labels`, `period_starts`, `period_ends` for quarters or years."""
+        """Query parameters `period_labels`, `period_starts`, `period_ends` for quarters or years.
+
+        The queries of one kind of period name their mart after `kind` (`marts.fct_account_quarter`):
+        every one of them asks for these parameters, so any other kind stops here.
+        """
+        if kind not in PERIOD_KINDS:
+            raise ValueError(f"not a kind of period: {kind!r} (expected one of {', '.join(PERIOD_KINDS)})")
         if kind == "quarter":
             return {
                 "period_labels": self.quarter_labels,
@@ -239,16 +245,21 @@ def follower_snapshot_conflicts(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame
     )
 
 
+# Raw observations inside and outside the run's quarters (parameters of `RunPeriods.quarter_instants`).
+_IN_RUN = "(published_at >= $run_starts_at and published_at < $run_ends_at)"
+_OUTSIDE_RUN = "(published_at < $run_starts_at or published_at >= $run_ends_at)"
+
+
 def landing_files_posts_in_run(conn: duckdb.DuckDBPyConnection, periods: RunPeriods) -> pd.DataFrame:
     """One row per post export: how many of its rows were published in the run's quarters (reporting timezone)."""
     return _query(
         conn,
-        """
+        f"""
         with
         run_posts as (
             select file_hash, count(*) as posts_in_run_quarters
             from raw.posts
-            where published_at >= $run_starts_at and published_at < $run_ends_at
+            where {_IN_RUN}
             group by file_hash
         )
         select
@@ -286,10 +297,8 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
     """
     instants = periods.quarter_instants()
     in_run, outside = conn.execute(
-        """
-        select
-            count(*) filter (where published_at >= $run_starts_at and published_at < $run_ends_at),
-            count(*) filter (where published_at < $run_starts_at or published_at >= $run_ends_at)
+        f"""
+        select count(*) filter (where {_IN_RUN}), count(*) filter (where {_OUTSIDE_RUN})
         from raw.posts
         """,
         {"run_starts_at": instants["run_starts_at"], "run_ends_at": instants["run_ends_at"]},
@@ -297,21 +306,7 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
     # The posts seen on both sides of the run's bounds: DuckDB builds the hash table of a semi
     # join on the `in (...)` side whatever the sizes, so that side is the smaller one (the
     # observations outside, none in a run of every quarter; those inside, in a one-quarter run).
-    if outside <= in_run:
-        observed_outside = """
-            select distinct key_hash
-            from raw_observations
-            where key_hash in (
-                select hash(platform, post_id)
-                from raw.posts
-                where published_at < $run_starts_at or published_at >= $run_ends_at
-            )"""
-    else:
-        observed_outside = """
-            select distinct hash(platform, post_id) as key_hash
-            from raw.posts
-            where (published_at < $run_starts_at or published_at >= $run_ends_at)
-                and hash(platform, post_id) in (select key_hash from raw_observations)"""
+    probed, built = ("raw_observations", "outside_observations") if outside <= in_run else ("outside_observations", "raw_observations")
     return _query(
         conn,
         f"""
@@ -322,7 +317,12 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
             -- keys taken by their 64-bit hash first: an integer sorts and compares faster than two texts
             select hash(platform, post_id) as key_hash, published_at
             from raw.posts
-            where published_at >= $run_starts_at and published_at < $run_ends_at
+            where {_IN_RUN}
+        ),
+        outside_observations as not materialized (
+            select hash(platform, post_id) as key_hash
+            from raw.posts
+            where {_OUTSIDE_RUN}
         ),
         repeated_hashes as (
             -- observed more than once (in several files, or, rarely, different keys of one hash):
@@ -334,7 +334,7 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
         ),
         observed_outside as (
             -- posts of the run's quarters also observed outside them
-            {observed_outside}
+            select distinct key_hash from {probed} where key_hash in (select key_hash from {built})
         ),
         unsettled_hashes as (
             -- observed more than once, or also outside the run's quarters
@@ -345,8 +345,7 @@ def staging_posts_against_raw(conn: duckdb.DuckDBPyConnection, periods: RunPerio
         unsettled_keys as (
             select platform, post_id, min(published_at) as published_at
             from raw.posts
-            where published_at >= $run_starts_at and published_at < $run_ends_at
-                and hash(platform, post_id) in (select key_hash from unsettled_hashes)
+            where {_IN_RUN} and hash(platform, post_id) in (select key_hash from unsettled_hashes)
             group by platform, post_id
         ),
         kept as (
