@@ -3,6 +3,8 @@
 Both write the working database, one after the other: a ceiling or an
 allocator setting changed on one side only would make the two processes'
 memory differ for no reason (benchmarks/README.md, "Where the time goes").
+A connection of the pipeline that wrote closes, and so checkpoints, under a
+lower ceiling.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import re
 from pathlib import Path
 
 import duckdb
+import pytest
 import yaml
 
-from dagster_project import settings
-from dagster_project.warehouse import ALLOCATOR_FLUSH_THRESHOLD, working_connection
+from dagster_project import settings, warehouse
+from dagster_project.warehouse import ALLOCATOR_FLUSH_THRESHOLD, CHECKPOINT_MEMORY_LIMIT_BYTES, working_connection
 
 PROFILE = Path(__file__).resolve().parents[1] / "dbt" / "profiles.yml"
 
@@ -57,3 +60,68 @@ def test_dbts_profile_sets_the_same_ceiling_and_allocator_flush_as_the_pipeline(
     assert default == settings.duckdb_memory_limit()
     monkeypatch.setenv(variable, "700MB")
     assert settings.dbt_environment()[variable] == "700MB"
+
+
+class ClosingLimit:
+    """A working connection's stand-in that notes the memory ceiling in force when it is closed."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        self.conn = conn
+        self.at_close = None
+
+    def execute(self, *args):
+        return self.conn.execute(*args)
+
+    def close(self) -> None:
+        self.at_close = self.conn.execute("select current_setting('memory_limit')").fetchone()[0]
+        self.conn.close()
+
+
+def shown_limit(size: str) -> str:
+    with duckdb.connect() as reference:
+        reference.execute("set memory_limit = ?", [size])
+        return reference.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "ceiling, read_only, wrote, closing",
+    [
+        ("1300MB", False, True, f"{CHECKPOINT_MEMORY_LIMIT_BYTES}B"),
+        ("200MB", False, True, "200MB"),  # lowered, never raised
+        ("1300MB", True, False, "1300MB"),  # a reader does not checkpoint
+    ],
+    ids=["writer", "writer under a lower ceiling", "reader"],
+)
+def test_a_writers_closing_checkpoint_runs_under_the_checkpoint_ceiling(tmp_path, monkeypatch, ceiling, read_only, wrote, closing):
+    monkeypatch.setenv("BTS_WAREHOUSE_DIR", str(tmp_path))
+    monkeypatch.setenv("BTS_DUCKDB_MEMORY_LIMIT", ceiling)
+    with duckdb.connect(str(settings.working_db_path())) as setup:
+        setup.execute("create table kept as select range as i from range(1000)")
+    connections = []
+    real_connect = warehouse._connect
+    monkeypatch.setattr(warehouse, "_connect", lambda *args: connections.append(ClosingLimit(real_connect(*args))) or connections[-1])
+    with working_connection(read_only=read_only) as conn:
+        if wrote:
+            conn.execute("insert into kept select range from range(1000, 200000)")
+        rows = conn.execute("select count(*) from kept").fetchone()[0]
+    assert connections[0].at_close == shown_limit(closing)
+    assert not Path(f"{settings.working_db_path()}.wal").exists()  # checkpointed on closing
+    with duckdb.connect(str(settings.working_db_path()), read_only=True) as after:
+        assert after.execute("select count(*) from kept").fetchone()[0] == rows == (200000 if wrote else 1000)
+
+
+def test_a_failed_writer_closes_under_the_runs_ceiling_and_keeps_nothing_of_its_transaction(tmp_path, monkeypatch):
+    monkeypatch.setenv("BTS_WAREHOUSE_DIR", str(tmp_path))
+    monkeypatch.setenv("BTS_DUCKDB_MEMORY_LIMIT", "1300MB")
+    connections = []
+    real_connect = warehouse._connect
+    monkeypatch.setattr(warehouse, "_connect", lambda *args: connections.append(ClosingLimit(real_connect(*args))) or connections[-1])
+    with pytest.raises(RuntimeError, match="stopped"):
+        with working_connection() as conn:
+            conn.execute("create table kept (i integer)")
+            conn.execute("begin")
+            conn.execute("insert into kept select range from range(1000)")
+            raise RuntimeError("stopped")
+    assert connections[0].at_close == shown_limit("1300MB")
+    with duckdb.connect(str(settings.working_db_path()), read_only=True) as after:
+        assert after.execute("select count(*) from kept").fetchone()[0] == 0
