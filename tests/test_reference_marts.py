@@ -91,6 +91,7 @@ ig_brand,instagram,lilly_fr,Lilly,Lilly France,corporate,,2025-03-01
 ig_solo,instagram,bayer_fr,Bayer,Bayer (solo),corporate,,2023-03-31
 x_pharma,x,Pfizer_FR,Pfizer,Pfizer France (retour),corporate,2025-02-01,
 x_pharma,x,novartis,Novartis,Novartis (retour),corporate,2024-09-01,2024-09-30
+x_pharma,x,ZETA_LAB,Zeta,Zeta Lab,corporate,2024-01-01,2024-06-30
 """
 
 # (platform, handle as written, date as written, followers, following)
@@ -618,6 +619,8 @@ def test_the_adversarial_landing_reaches_the_edges_it_is_written_for(landings):
     assert accounts[("2025-Q1", "x_pharma", "pfizer_fr")]["display_name"] == "Pfizer France (retour)"
     assert accounts[("2024-Q3", "x_pharma", "novartis")]["display_name"] == "Novartis (retour)"
     assert accounts[("2024-Q2", "x_pharma", "novartis")]["display_name"] == "Novartis France"
+    # Listed twice alike for overlapping memberships (the first half of 2024): one member, not two
+    assert [row["handle"] for row in paris["fct_account_quarter"] if row["quarter"] == "2024-Q1"].count("zeta_lab") == 1
     assert not any(row["panel"] == "x_old" for row in paris["fct_account_quarter"] + paris["fct_panel_quarter"])
     assert {row["quarter"] for row in paris["fct_panel_quarter"] if row["panel"] == "ig_solo"} == {"2023-Q1"}
     assert not any(row["handle"] == "futureco" for row in paris["fct_account_year"])

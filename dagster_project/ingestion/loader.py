@@ -1113,11 +1113,20 @@ def _check_post_owners(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, typ
 
 
 def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> None:
-    # An account may be listed again in a panel it left (a line per membership); two memberships of one
-    # account in one panel that overlap say nothing more than one, and their names may disagree.
+    # An account may be listed again in a panel it left (a line per membership). Two memberships of one
+    # account in one panel that overlap make it a member of each period either one covers (LANDING.md
+    # section 1; a line copied twice says nothing more than one), as long as they name it alike: on
+    # the days both cover, nothing would say which company, name or type is the account's.
     overlapping = conn.execute(
         """
-        select later.line_number, earlier.line_number, later.panel, later.platform, later.handle
+        select
+            later.line_number, earlier.line_number, later.panel, later.platform, later.handle,
+            concat_ws(
+                ' and ',
+                case when earlier.company is distinct from later.company then 'company' end,
+                case when earlier.display_name is distinct from later.display_name then 'display_name' end,
+                case when earlier.account_type is distinct from later.account_type then 'account_type' end
+            )
         from typed_lines as earlier
         inner join typed_lines as later
             on earlier.panel = later.panel
@@ -1126,18 +1135,24 @@ def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> Non
             and earlier.line_number < later.line_number
         where coalesce(earlier.member_from, date '0001-01-01') <= coalesce(later.member_to, date '9999-12-31')
             and coalesce(later.member_from, date '0001-01-01') <= coalesce(earlier.member_to, date '9999-12-31')
+            and (
+                earlier.company is distinct from later.company
+                or earlier.display_name is distinct from later.display_name
+                or earlier.account_type is distinct from later.account_type
+            )
         order by 1, 2 limit 1
         """
     ).fetchone()
     if overlapping:
-        later, earlier, panel, platform, handle = overlapping
+        later, earlier, panel, platform, handle, differing = overlapping
         raise LandingFileError(
             entry.relative_path,
             f"account {handle!r} ({platform}) is listed twice in panel {panel!r} for overlapping memberships "
-            f"(lines {earlier} and {later}); to list an account that left and came back, give each line its "
-            "member_from and member_to, the later line starting after the earlier one ends",
+            f"(lines {earlier} and {later}) with a different {differing}; where two memberships "
+            "overlap they must name the account alike; to list an account that left and came back under another "
+            "name, give each line its member_from and member_to, the later line starting after the earlier one ends",
             line=later,
-            column="member_from",
+            column=differing.split(" and ")[0],
         )
     mixed = conn.execute(
         """
