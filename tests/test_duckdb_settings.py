@@ -42,9 +42,7 @@ def test_the_pipelines_connection_sets_the_memory_ceiling_and_the_allocators_flu
         limit, flush = conn.execute(
             "select current_setting('memory_limit'), current_setting('allocator_bulk_deallocation_flush_threshold')"
         ).fetchone()
-    with duckdb.connect() as reference:
-        reference.execute("set memory_limit = '700MB'")
-        assert limit == reference.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert limit == shown_limit("700MB")
     assert as_bytes(flush) == as_bytes(ALLOCATOR_FLUSH_THRESHOLD)
     # and not DuckDB's own default (512 MiB): the setting took
     with duckdb.connect() as default:
@@ -78,50 +76,58 @@ class ClosingLimit:
 
 
 def shown_limit(size: str) -> str:
+    """A memory ceiling as DuckDB shows it once set (`1.2 GiB`)."""
     with duckdb.connect() as reference:
         reference.execute("set memory_limit = ?", [size])
         return reference.execute("select current_setting('memory_limit')").fetchone()[0]
 
 
+@pytest.fixture
+def closed_connections(tmp_path, monkeypatch) -> list[ClosingLimit]:
+    """The working connections opened in the test, each noting the ceiling in force when it closed."""
+    monkeypatch.setenv("BTS_WAREHOUSE_DIR", str(tmp_path))
+    opened = []
+    real_connect = warehouse._connect
+
+    def connect(*args) -> ClosingLimit:
+        opened.append(ClosingLimit(real_connect(*args)))
+        return opened[-1]
+
+    monkeypatch.setattr(warehouse, "_connect", connect)
+    return opened
+
+
 @pytest.mark.parametrize(
-    "ceiling, read_only, wrote, closing",
+    "ceiling, read_only, closing",
     [
-        ("1300MB", False, True, f"{CHECKPOINT_MEMORY_LIMIT_BYTES}B"),
-        ("200MB", False, True, "200MB"),  # lowered, never raised
-        ("1300MB", True, False, "1300MB"),  # a reader does not checkpoint
+        ("1300MB", False, f"{CHECKPOINT_MEMORY_LIMIT_BYTES}B"),
+        ("200MB", False, "200MB"),  # lowered, never raised
+        ("1300MB", True, "1300MB"),  # a reader does not checkpoint
     ],
     ids=["writer", "writer under a lower ceiling", "reader"],
 )
-def test_a_writers_closing_checkpoint_runs_under_the_checkpoint_ceiling(tmp_path, monkeypatch, ceiling, read_only, wrote, closing):
-    monkeypatch.setenv("BTS_WAREHOUSE_DIR", str(tmp_path))
+def test_a_writers_closing_checkpoint_runs_under_the_checkpoint_ceiling(closed_connections, monkeypatch, ceiling, read_only, closing):
     monkeypatch.setenv("BTS_DUCKDB_MEMORY_LIMIT", ceiling)
     with duckdb.connect(str(settings.working_db_path())) as setup:
         setup.execute("create table kept as select range as i from range(1000)")
-    connections = []
-    real_connect = warehouse._connect
-    monkeypatch.setattr(warehouse, "_connect", lambda *args: connections.append(ClosingLimit(real_connect(*args))) or connections[-1])
     with working_connection(read_only=read_only) as conn:
-        if wrote:
+        if not read_only:
             conn.execute("insert into kept select range from range(1000, 200000)")
         rows = conn.execute("select count(*) from kept").fetchone()[0]
-    assert connections[0].at_close == shown_limit(closing)
+    assert closed_connections[0].at_close == shown_limit(closing)
     assert not Path(f"{settings.working_db_path()}.wal").exists()  # checkpointed on closing
     with duckdb.connect(str(settings.working_db_path()), read_only=True) as after:
-        assert after.execute("select count(*) from kept").fetchone()[0] == rows == (200000 if wrote else 1000)
+        assert after.execute("select count(*) from kept").fetchone()[0] == rows == (1000 if read_only else 200000)
 
 
-def test_a_failed_writer_closes_under_the_runs_ceiling_and_keeps_nothing_of_its_transaction(tmp_path, monkeypatch):
-    monkeypatch.setenv("BTS_WAREHOUSE_DIR", str(tmp_path))
+def test_a_failed_writer_closes_under_the_runs_ceiling_and_keeps_nothing_of_its_transaction(closed_connections, monkeypatch):
     monkeypatch.setenv("BTS_DUCKDB_MEMORY_LIMIT", "1300MB")
-    connections = []
-    real_connect = warehouse._connect
-    monkeypatch.setattr(warehouse, "_connect", lambda *args: connections.append(ClosingLimit(real_connect(*args))) or connections[-1])
     with pytest.raises(RuntimeError, match="stopped"):
         with working_connection() as conn:
             conn.execute("create table kept (i integer)")
             conn.execute("begin")
             conn.execute("insert into kept select range from range(1000)")
             raise RuntimeError("stopped")
-    assert connections[0].at_close == shown_limit("1300MB")
+    assert closed_connections[0].at_close == shown_limit("1300MB")
     with duckdb.connect(str(settings.working_db_path()), read_only=True) as after:
         assert after.execute("select count(*) from kept").fetchone()[0] == 0

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
@@ -415,13 +414,12 @@ FIRST_THREE_QUARTERS = RUN_QUARTERS[:3]
 
 
 def observations_inside_and_outside(quarters) -> tuple[int, int]:
-    starts_at = dt.datetime.combine(quarters[0].start, dt.time(0), tzinfo=ZoneInfo("Europe/Paris"))
-    ends_at = dt.datetime.combine(quarters[-1].next().start, dt.time(0), tzinfo=ZoneInfo("Europe/Paris"))
+    instants = RunPeriods(tuple(quarters), dt.date.fromisoformat(RUN_DATE), "Europe/Paris").quarter_instants()
     with duckdb.connect(str(settings.working_db_path()), read_only=True) as con:
         return con.execute(
             "select count(*) filter (where published_at >= $1 and published_at < $2), "
             "count(*) filter (where published_at < $1 or published_at >= $2) from raw.posts",
-            [starts_at, ends_at],
+            [instants["run_starts_at"], instants["run_ends_at"]],
         ).fetchone()
 
 

@@ -105,7 +105,7 @@ def spliced_into_sql(tree: ast.AST):
             continue
         if isinstance(node.func, ast.Attribute) and node.func.attr in SQL_METHODS and node.args:
             sql = node.args[0]
-        elif isinstance(node.func, ast.Name) and len(node.args) > SQL_FUNCTIONS.get(node.func.id, len(node.args)):
+        elif isinstance(node.func, ast.Name) and node.func.id in SQL_FUNCTIONS and len(node.args) > SQL_FUNCTIONS[node.func.id]:
             sql = node.args[SQL_FUNCTIONS[node.func.id]]
         else:
             continue

@@ -1126,7 +1126,7 @@ def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> Non
                 case when earlier.company is distinct from later.company then 'company' end,
                 case when earlier.display_name is distinct from later.display_name then 'display_name' end,
                 case when earlier.account_type is distinct from later.account_type then 'account_type' end
-            )
+            ) as differing
         from typed_lines as earlier
         inner join typed_lines as later
             on earlier.panel = later.panel
@@ -1135,11 +1135,7 @@ def _check_accounts(conn: duckdb.DuckDBPyConnection, entry: LandingEntry) -> Non
             and earlier.line_number < later.line_number
         where coalesce(earlier.member_from, date '0001-01-01') <= coalesce(later.member_to, date '9999-12-31')
             and coalesce(later.member_from, date '0001-01-01') <= coalesce(earlier.member_to, date '9999-12-31')
-            and (
-                earlier.company is distinct from later.company
-                or earlier.display_name is distinct from later.display_name
-                or earlier.account_type is distinct from later.account_type
-            )
+            and differing <> ''
         order by 1, 2 limit 1
         """
     ).fetchone()
