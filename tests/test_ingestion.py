@@ -398,6 +398,37 @@ def test_a_post_under_two_handles_is_rejected_naming_both_files(landing):
     assert error.path == "b.csv" and "a.csv" in error.message and "'roche'" in error.message
 
 
+@pytest.mark.parametrize("first_conflict", ["x", "instagram"])
+def test_a_post_under_two_handles_is_found_on_either_platform_of_files_holding_both(landing, first_conflict):
+    # Each platform's posts are searched apart (its own range of ids); the first record in
+    # conflict, whichever its platform, is the one named.
+    landing.write("a.csv", CANONICAL_HEADER + "instagram,sanofifrance,500,2023-05-01 12:00,image,a,1,0,0,0,,\n"
+                  "x,sanofi,77,2023-05-01 12:00,post,a,1,0,0,0,,\n")
+    x_line = "x,roche,77,2023-05-01 12:00,post,a,1,0,0,0,,\n"
+    instagram_line = "instagram,rochefrance,500,2023-05-01 12:00,image,a,1,0,0,0,,\n"
+    lines = [x_line, instagram_line] if first_conflict == "x" else [instagram_line, x_line]
+    landing.write("b.csv", CANONICAL_HEADER + "x,sanofi,78,2023-05-01 12:00,post,a,1,0,0,0,,\n" + "".join(lines))
+    error = only_rejection(landing.sync())
+    post = "77" if first_conflict == "x" else "500"
+    assert (error.path, error.line) == ("b.csv", 3) and f"post {post} " in error.message and "a.csv (line " in error.message
+    assert landing.query("select file_path, count(*) from raw.posts group by all") == [("a.csv", 2)]
+
+
+@pytest.mark.parametrize("files", [1, 2], ids=["one file", "a group of small files"])
+def test_a_file_of_both_platforms_is_stored_one_platform_after_the_other_each_in_file_order(landing, files):
+    rows = "".join(
+        f"x,sanofi,{1000 + i},2023-05-01 12:00,post,t,1,0,0,0,,\n" if i % 3 else
+        f"instagram,sanofifrance,{1000 + i},2023-05-01 12:00,image,t,1,0,0,0,,\n"
+        for i in range(12)
+    )
+    for index in range(files):
+        landing.write(f"mixed_{index}.csv", CANONICAL_HEADER + rows.replace(",10", f",{index + 1}0"))
+    assert landing.sync().rejections == []
+    for index in range(files):
+        stored = landing.query("select platform, line_number from raw.posts where file_path = ? order by rowid", [f"mixed_{index}.csv"])
+        assert len(stored) == 12 and stored == sorted(stored)  # instagram's lines, then x's, each ascending
+
+
 def test_a_missing_accounts_file_is_reported(landing):
     (landing.dir / "accounts.csv").unlink()
     error = only_rejection(landing.sync())

@@ -68,6 +68,7 @@ CODE_BUILT_SQL = {
         "hash_sql": "a constant: a parameter reference or a column of typed_lines",
         "path_sql": "a constant: a parameter reference or a column of typed_lines",
         "order_sql": "a constant ORDER BY clause, or none",
+        "insert_sql": "_insert_typed_rows's statement, spliced from the names above",
     },
     "quality/queries.py": {
         "_IN_RUN": "a constant condition (the run's bounds are parameters)",

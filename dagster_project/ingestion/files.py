@@ -140,6 +140,10 @@ class FileInspection:
         return self.commas if delimiter == "," else self.semicolons
 
 
+# inspect_file() counts these bytes of a file: line feeds, delimiters, carriage returns, NUL.
+_NOT_COUNTED = bytes(byte for byte in range(256) if byte not in b"\n,;\r\x00")
+
+
 def hash_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -165,11 +169,14 @@ def inspect_file(entry: LandingEntry) -> FileInspection:
             digest.update(chunk)
             if not head:
                 head = chunk[:4]
-            line_feeds += chunk.count(b"\n")
-            commas += chunk.count(b",")
-            semicolons += chunk.count(b";")
-            carriage_returns = carriage_returns or b"\r" in chunk
-            if nul_offset is None and b"\x00" in chunk:
+            # The bytes counted, kept apart in one pass (a few percent of the chunk), are counted
+            # there: three counts over the whole chunk took twice as long.
+            counted = chunk.translate(None, _NOT_COUNTED)
+            line_feeds += counted.count(b"\n")
+            commas += counted.count(b",")
+            semicolons += counted.count(b";")
+            carriage_returns = carriage_returns or b"\r" in counted
+            if nul_offset is None and b"\x00" in counted:
                 nul_offset = offset + chunk.index(b"\x00")
             if first_invalid is None:
                 try:

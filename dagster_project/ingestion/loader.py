@@ -44,6 +44,7 @@ from .files import FileInspection, LandingEntry, LandingFileError
 from .formats import (
     ACCOUNTS,
     ALL_FORMATS,
+    CANONICAL_POSTS,
     DATA_FORMATS,
     EARLIEST_DATE,
     Field,
@@ -1086,23 +1087,20 @@ def _check_post_owners(conn: duckdb.DuckDBPyConnection, entry: LandingEntry, typ
             f"post {inside[2]} appears under two handles in this file: {inside[3]!r} (line {inside[0]}) and {inside[4]!r}",
             line=inside[1],
         )
-    # The file's post ids bound the search: DuckDB skips the row groups of
-    # raw.posts whose ids lie outside (ids grow with time, files cover periods).
-    bounds = conn.execute("select min(post_id), max(post_id) from typed").fetchone()
-    if bounds[0] is None:
-        return
-    other = conn.execute(
+    other = _first_post_owned_elsewhere(
+        conn,
         """
         select typed.rowid, typed.post_id, typed.handle, posts.handle, posts.file_path, posts.line_number
         from typed
         inner join raw.posts as posts
             on posts.platform = typed.platform and posts.post_id = typed.post_id and posts.handle <> typed.handle
-        where posts.file_hash is distinct from $previous and posts.post_id between $low and $high
+        where posts.file_hash is distinct from $previous
+            and typed.platform = $platform and posts.platform = $platform and posts.post_id between $low and $high
         order by typed.rowid
         limit 1
         """,
-        {"previous": previous_loaded_hash, "low": bounds[0], "high": bounds[1]},
-    ).fetchone()
+        {"previous": previous_loaded_hash},
+    )
     if other:
         raise LandingFileError(
             entry.relative_path,
@@ -1193,15 +1191,30 @@ def _insert_typed_rows(conn: duckdb.DuckDBPyConnection, fmt: LandingFormat, hash
     In file order: `preserve_insertion_order` is a setting of the whole
     database, and the next file is being typed meanwhile, on another
     connection, by a statement whose rows must keep their order (`_TypingAhead`).
+
+    Posts of both platforms (a canonical export) are written one platform
+    after the other, each in file order, so that raw.posts' row groups hold
+    one platform's ids in a narrow range each, not X's and Instagram's mixed
+    (their ids, compared as text, interleave): the owner checks of the files
+    loaded later read only the row groups of their own platform and ids
+    (`_first_post_owned_elsewhere`).
     """
     field_names = [field.name for field in fmt.fields]
     extra = ", source_format" if fmt.table == "posts" else ""
     extra_value = ", $format" if fmt.table == "posts" else ""
-    conn.execute(
+    insert_sql = (
         f"insert into raw.{fmt.table} ({', '.join(field_names)}{extra}, file_hash, file_path, line_number) "
-        f"select {', '.join(field_names)}{extra_value}, {hash_sql}, {path_sql}, line_number from typed_lines{order_sql}",
-        {**params, **({"format": fmt.name} if extra else {})},
+        f"select {', '.join(field_names)}{extra_value}, {hash_sql}, {path_sql}, line_number from typed_lines"
     )
+    params = {**params, **({"format": fmt.name} if extra else {})}
+    platforms = []
+    if fmt is CANONICAL_POSTS:
+        platforms = [row[0] for row in conn.execute("select distinct platform from typed order by platform").fetchall()]
+    if len(platforms) > 1:
+        for platform in platforms:
+            conn.execute(f"{insert_sql} where platform = $platform{order_sql}", {**params, "platform": platform})
+    else:
+        conn.execute(f"{insert_sql}{order_sql}", params)
     if fmt.table == "posts" and _staging_is_built(conn):
         conn.execute("insert into raw.changed_posts select platform, post_id from typed")
 
@@ -1431,21 +1444,36 @@ def _first_post_under_another_handle(cursor: duckdb.DuckDBPyConnection) -> str |
     ).fetchone()
     if inside:
         return inside[0]
-    low, high = cursor.execute("select min(post_id), max(post_id) from typed").fetchone()
-    if low is None:
-        return None
-    outside = cursor.execute(
+    outside = _first_post_owned_elsewhere(
+        cursor,
         """
-        select typed.__file from typed_lines as typed
+        select typed.__record, typed.__file from typed_lines as typed
         inner join small_files on small_files.path = typed.__path
         inner join raw.posts as posts
             on posts.platform = typed.platform and posts.post_id = typed.post_id and posts.handle <> typed.handle
-        where posts.file_hash is distinct from small_files.previous_hash and posts.post_id between $low and $high
+        where posts.file_hash is distinct from small_files.previous_hash
+            and typed.platform = $platform and posts.platform = $platform and posts.post_id between $low and $high
         order by typed.__record limit 1
         """,
-        {"low": low, "high": high},
-    ).fetchone()
-    return outside[0] if outside else None
+        {},
+    )
+    return outside[1] if outside else None
+
+
+def _first_post_owned_elsewhere(conn: duckdb.DuckDBPyConnection, sql: str, params: dict) -> tuple | None:
+    """The first row `sql` finds, run once for each platform of `typed` (rows compared by their first column, the record).
+
+    `sql` joins the records of `typed` to raw.posts, keeping those of
+    `$platform` whose ids lie between `$low` and `$high`, the platform's range
+    in `typed`: DuckDB then reads only the row groups of raw.posts of that
+    platform and range (ids grow with time, files cover periods, and a file
+    of both platforms is written one platform after the other,
+    `_insert_typed_rows`). One range over both platforms would span X's ids
+    and Instagram's, which interleave as text, and read nearly all of raw.posts.
+    """
+    ranges = conn.execute("select platform, min(post_id), max(post_id) from typed group by platform").fetchall()
+    found = (conn.execute(sql, {**params, "platform": platform, "low": low, "high": high}).fetchone() for platform, low, high in ranges)
+    return min((row for row in found if row), default=None)
 
 
 def _write_small_files(
