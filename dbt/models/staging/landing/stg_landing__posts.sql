@@ -32,7 +32,11 @@ changed_posts as (
 
 ),
 
-observations as not materialized (
+-- the changed posts' observations, kept once: through a view, raw.posts
+-- would be scanned again by each of the four readers below (10,000 posts
+-- changed among 10 million: 1.3 s -> 0.4 s; 1 million: 2.3 -> 1.6 s; all
+-- 10 million, the rare worst case: 24.5 -> 26.2 s, peak memory no higher)
+observations as materialized (
 
     select all_observations.*
     from all_observations
