@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.ingestion import loader
 from dagster_project.ingestion.loader import sync_landing
 
 RUN_DATE = dt.date(2026, 11, 26)
@@ -415,7 +416,15 @@ def test_a_post_under_two_handles_is_found_on_either_platform_of_files_holding_b
 
 
 @pytest.mark.parametrize("files", [1, 2], ids=["one file", "a group of small files"])
-def test_a_file_of_both_platforms_is_stored_one_platform_after_the_other_each_in_file_order(landing, files):
+def test_a_file_of_both_platforms_is_stored_one_platform_after_the_other_each_in_file_order(landing, files, monkeypatch):
+    grouped = []
+    load_small_files = loader._load_small_files
+
+    def noting_groups(*args):
+        grouped.append(load_small_files(*args))
+        return grouped[-1]
+
+    monkeypatch.setattr(loader, "_load_small_files", noting_groups)
     rows = "".join(
         f"x,sanofi,{1000 + i},2023-05-01 12:00,post,t,1,0,0,0,,\n" if i % 3 else
         f"instagram,sanofifrance,{1000 + i},2023-05-01 12:00,image,t,1,0,0,0,,\n"
@@ -424,6 +433,8 @@ def test_a_file_of_both_platforms_is_stored_one_platform_after_the_other_each_in
     for index in range(files):
         landing.write(f"mixed_{index}.csv", CANONICAL_HEADER + rows.replace(",10", f",{index + 1}0"))
     assert landing.sync().rejections == []
+    # two small files of one layout load as a group (_load_small_files), one file by itself
+    assert [sorted(loaded) for loaded in grouped] == ([] if files == 1 else [["mixed_0.csv", "mixed_1.csv"]])
     for index in range(files):
         stored = landing.query("select platform, line_number from raw.posts where file_path = ? order by rowid", [f"mixed_{index}.csv"])
         assert len(stored) == 12 and stored == sorted(stored)  # instagram's lines, then x's, each ascending
