@@ -77,6 +77,15 @@ ALLOCATOR_FLUSH_THRESHOLD = "32MB"
 # 300MB, in the same 4.6-4.9 s and to the same 99 row groups (benchmarks/README.md): it runs
 # under this ceiling, or the run's if lower.
 CHECKPOINT_MEMORY_LIMIT_BYTES = 300 * 1000**2
+
+# DuckDB's checkpoints also merge neighbouring part-filled row groups into full ones ("vacuum"),
+# rewriting and compressing again every row they hold. Each file's append ends in one or two such
+# row groups (one per core inserting), so after ten million posts raw.posts had 123 row groups, 58
+# part-filled, and the merging took the closing checkpoint 10.4 s and the next two 2.7 and 0.8 s,
+# on one core, with nothing else to do. Reading the unmerged table is no slower (benchmarks/README.md).
+# Merging is off for the working database, in dbt's connection too (dbt/profiles.yml): a row
+# group whose every row was deleted (a replaced file's) is still dropped at the next checkpoint.
+MAX_VACUUM_TASKS = 0
 _SHOWN_UNITS = {"bytes": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4, "PiB": 1024**5}
 
 
@@ -92,6 +101,7 @@ def working_connection(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConne
             conn.execute("set memory_limit = ?", [settings.duckdb_memory_limit()])
             # The same as dbt's (profiles.yml): memory DuckDB frees goes back to the system sooner
             conn.execute("set allocator_bulk_deallocation_flush_threshold = ?", [ALLOCATOR_FLUSH_THRESHOLD])
+            conn.execute("set max_vacuum_tasks = ?", [MAX_VACUUM_TASKS])
             yield conn
             if not read_only:
                 _lower_ceiling_for_checkpoint(conn)

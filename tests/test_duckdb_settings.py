@@ -4,7 +4,7 @@ Both write the working database, one after the other: a ceiling or an
 allocator setting changed on one side only would make the two processes'
 memory differ for no reason (benchmarks/README.md, "Where the time goes").
 A connection of the pipeline that wrote closes, and so checkpoints, under a
-lower ceiling.
+lower ceiling. Neither side's checkpoints merge part-filled row groups.
 """
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ import pytest
 import yaml
 
 from dagster_project import settings, warehouse
-from dagster_project.warehouse import ALLOCATOR_FLUSH_THRESHOLD, CHECKPOINT_MEMORY_LIMIT_BYTES, working_connection
+from dagster_project.warehouse import (
+    ALLOCATOR_FLUSH_THRESHOLD,
+    CHECKPOINT_MEMORY_LIMIT_BYTES,
+    MAX_VACUUM_TASKS,
+    working_connection,
+)
 
 PROFILE = Path(__file__).resolve().parents[1] / "dbt" / "profiles.yml"
 
@@ -58,6 +63,38 @@ def test_dbts_profile_sets_the_same_ceiling_and_allocator_flush_as_the_pipeline(
     assert default == settings.duckdb_memory_limit()
     monkeypatch.setenv(variable, "700MB")
     assert settings.dbt_environment()[variable] == "700MB"
+
+
+def row_groups(conn: duckdb.DuckDBPyConnection, table: str) -> list[int]:
+    """The number of rows of each of a table's row groups, in order."""
+    return [
+        count
+        for _group, count in conn.execute(
+            "select row_group_id, max(count) from pragma_storage_info(?) where column_id = 0 group by all order by 1",
+            [table],
+        ).fetchall()
+    ]
+
+
+def test_the_working_databases_checkpoints_keep_part_filled_row_groups_and_drop_emptied_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("BTS_WAREHOUSE_DIR", str(tmp_path))
+    full, rows = 122_880, 130_000  # one row group and a bit: each append is written as its own row groups
+    with working_connection() as conn:
+        assert conn.execute("select current_setting('max_vacuum_tasks')").fetchone()[0] == MAX_VACUUM_TASKS == 0
+        conn.execute("create table appended (i bigint, file integer)")
+        for file in range(3):
+            conn.execute("insert into appended select range, ? from range(?)", [file, rows])
+    with working_connection() as conn:
+        # DuckDB's default would have merged them at the closing checkpoint: [full, full, 14240, full, 7120]
+        assert row_groups(conn, "appended") == [full, rows - full] * 3
+        conn.execute("delete from appended where file = 1")  # a replaced file's rows
+    with working_connection(read_only=True) as conn:
+        assert row_groups(conn, "appended") == [full, rows - full] * 2
+        assert conn.execute("select file, count(*) from appended group by 1 order by 1").fetchall() == [(0, rows), (2, rows)]
+
+
+def test_dbts_profile_turns_off_the_merging_of_row_groups_as_the_pipeline_does():
+    assert int(dbt_settings()["max_vacuum_tasks"]) == MAX_VACUUM_TASKS
 
 
 class ClosingLimit:
