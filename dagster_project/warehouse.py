@@ -70,12 +70,12 @@ def warehouse_lock(announce=lambda message: print(message, file=sys.stderr, flus
 # 32 MiB, its peak 1,481-1,588 and 1,430-1,464 MB, in the same time (benchmarks/README.md).
 ALLOCATOR_FLUSH_THRESHOLD = "32MB"
 
-# A connection that wrote checkpoints the file when it closes: DuckDB rewrites the part-filled row
-# groups each append leaves into full ones, and with the run's ceiling it keeps what it reads in
-# memory up to that ceiling. The closing checkpoint of ten million posts raised ingestion's
-# resident memory from about 830 MB to 1,448 MB under the 1300MB ceiling, and to 501 MB under
-# 300MB, in the same 4.6-4.9 s and to the same 99 row groups (benchmarks/README.md): it runs
-# under this ceiling, or the run's if lower.
+# A connection that wrote checkpoints the file when it closes, and with the run's ceiling DuckDB
+# keeps what the checkpoint reads in memory up to that ceiling. When checkpoints still merged
+# part-filled row groups (MAX_VACUUM_TASKS below), the closing checkpoint of ten million posts
+# raised ingestion's resident memory from about 830 MB to 1,448 MB under the 1300MB ceiling, and
+# to 501 MB under 300MB, in the same 4.6-4.9 s (benchmarks/README.md). It runs under this
+# ceiling, or the run's if lower: a bound on what a checkpoint may hold, whatever it has to write.
 CHECKPOINT_MEMORY_LIMIT_BYTES = 300 * 1000**2
 
 # DuckDB's checkpoints also merge neighbouring part-filled row groups into full ones ("vacuum"),
