@@ -66,11 +66,11 @@ def test_dbts_profile_sets_the_same_ceiling_and_allocator_flush_as_the_pipeline(
 
 
 def row_groups(conn: duckdb.DuckDBPyConnection, table: str) -> list[int]:
-    """The number of rows of each of a table's row groups, in order."""
+    """The number of rows of each of a table's row groups, in order: the rows of its first column's data segments."""
     return [
         count
         for _group, count in conn.execute(
-            "select row_group_id, max(count) from pragma_storage_info(?) where column_id = 0 group by all order by 1",
+            "select row_group_id, sum(count) from pragma_storage_info(?) where column_path = '[0]' group by all order by 1",
             [table],
         ).fetchall()
     ]
